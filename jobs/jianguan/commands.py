@@ -1,0 +1,17 @@
+"""Registry of CLI subcommands contributed by feature modules, so ``cli.py`` stays a thin dispatcher.
+
+A module adds itself by listing a ``register(subparsers)`` function in :data:`MODULES` (module path, function
+name); its handler receives ``(args, settings)`` and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+
+MODULES: list[tuple[str, str]] = []
+
+
+def registered() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+    return [getattr(importlib.import_module(module), name) for module, name in MODULES]

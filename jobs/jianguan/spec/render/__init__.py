@@ -1,0 +1,1 @@
+"""Renderings of ``schemas/``: Arrow and Spark schemas, row rules, GE suites, dbt sources."""
