@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     lakehouse_root: Path = Field(default=Path("./lakehouse"), description="root of the Delta tables")
     landing_root: Path = Field(default=Path("./landing"), description="where source files land")
     export_root: Path = Field(default=Path("./exports"), description="national export batches")
+    truth_root: Path = Field(
+        default=Path("./ground_truth"), description="simulator ground truth (never read by the pipeline)"
+    )
     schemas_root: Path = Field(default=PROJECT_ROOT / "schemas", description="the data standard as YAML")
     province_code: str = Field(default="420000", description="GB/T 2260 code of the province")
     spark_master: str = Field(default="local[*]", description="Spark master URL")

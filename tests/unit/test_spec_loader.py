@@ -90,3 +90,10 @@ def test_arrow_schema_carries_types_nullability_and_chinese_comments(tmp_path: P
     # lineage columns follow the table's own fields
     assert schema.names[-len(std.lineage.bronze) :] == [c.name for c in std.lineage.bronze]
     assert "reject_reasons" in rejected_arrow_schema(std).names
+
+
+def test_personal_fields_get_a_token_column_in_bronze(tmp_path: Path) -> None:
+    std = load_standard(write_mini_standard(tmp_path))
+    names = [f.name for f in std.bronze_fields("penalties")]
+    assert names.index("contact_phone_token") > names.index("updated_at")
+    assert "penalty_code_token" not in names

@@ -69,8 +69,30 @@ class Standard:
         return [f for f in self.feeds.values() if f.table == table]
 
     def bronze_fields(self, table: str) -> list[FieldSpec]:
-        """The table's own fields followed by the lineage columns every bronze table carries."""
-        return [*self.table(table).fields, *self.lineage.bronze]
+        """The table's own fields, a token column per tokenised personal field, then the lineage columns."""
+        spec = self.table(table)
+        return [*spec.fields, *self.token_fields(spec), *self.lineage.bronze]
+
+    def token_fields(self, table: TableSpec) -> list[FieldSpec]:
+        """``<field>_token`` for each field whose PII class is tokenised (see ``pii.yaml``).
+
+        The field itself holds the masked value in bronze; the token (keyed HMAC of the normalised raw value)
+        lets marts join and deduplicate people across sources without ever holding their identity.
+        """
+        tokenised = {name for name, treatment in self.pii.items() if "token" in treatment.treatment}
+        return [
+            FieldSpec(
+                name=f"{spec.name}_token",
+                label_zh=f"{spec.label_zh}令牌",
+                description=f"Keyed HMAC-SHA256 token of {spec.name} (PII class {spec.pii}); joins without identity.",
+                type="string",
+                required=False,
+                pii="none",
+                provenance="inferred",
+            )
+            for spec in table.fields
+            if spec.pii in tokenised
+        ]
 
     def export_mapping(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
         """(table, field) → [(export dataset, national field code)], by reverse lookup of the export layouts."""
@@ -207,6 +229,9 @@ def _check_tables(std: Standard, problems: _Problems) -> None:
                 problems.add(path, f"field {spec.name}: code list {spec.code_list!r} does not exist in codes/")
             if spec.name in lineage_names:
                 problems.add(path, f"field {spec.name} collides with a lineage column")
+        for token in std.token_fields(table):
+            if token.name in table.field_names:
+                problems.add(path, f"field {token.name} collides with the token column of a personal field")
 
 
 def _check_feeds(std: Standard, problems: _Problems) -> None:

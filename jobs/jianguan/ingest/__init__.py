@@ -1,0 +1,1 @@
+"""Ingestion: landed files → validated bronze Delta tables and quarantine, every row accounted for."""
