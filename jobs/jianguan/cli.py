@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _extension_commands() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+def _extension_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     """Subcommands contributed by other modules (simulator, pipeline, export), each registering itself."""
     from jianguan import commands
 

@@ -13,5 +13,5 @@ from collections.abc import Callable
 MODULES: list[tuple[str, str]] = []
 
 
-def registered() -> list[Callable[[argparse._SubParsersAction], None]]:  # type: ignore[type-arg]
+def registered() -> list[Callable[[argparse._SubParsersAction], None]]:
     return [getattr(importlib.import_module(module), name) for module, name in MODULES]

@@ -35,7 +35,9 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        _JsonFormatter() if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        _JsonFormatter()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     root.addHandler(handler)
     for noisy in ("py4j", "urllib3", "great_expectations"):

@@ -33,7 +33,8 @@ class Settings(BaseSettings):
     spark_driver_memory: str = Field(default="4g", description="Spark driver memory")
     spark_shuffle_partitions: int = Field(default=4, ge=1, description="spark.sql.shuffle.partitions")
     delta_jars_dir: Path | None = Field(
-        default=None, description="folder with delta-spark jars; when set, Spark uses the native Delta connector"
+        default=None,
+        description="folder with delta-spark jars; when set, Spark uses the native Delta connector",
     )
     log_level: str = Field(default="INFO", description="root log level")
     log_json: bool = Field(default=False, description="log one JSON object per line")

@@ -71,7 +71,12 @@ EXPORT = {
     "record_id": "penalty_code",
     "fields": [
         {"code": "punish_action_code", "label_zh": "处罚行为编号", "from": "penalty_code", "required": True},
-        {"code": "punish_type", "label_zh": "处罚种类", "from": "punishment_type", "code_list": "punishment_type"},
+        {
+            "code": "punish_type",
+            "label_zh": "处罚种类",
+            "from": "punishment_type",
+            "code_list": "punishment_type",
+        },
     ],
 }
 

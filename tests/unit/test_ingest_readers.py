@@ -53,7 +53,13 @@ def test_gbk_csv_reads_as_strings_with_record_numbers(tmp_path: Path) -> None:
 
 def test_rows_with_wrong_column_count_become_bad_records_and_numbers_skip_them(tmp_path: Path) -> None:
     path = tmp_path / "xzcf_1.csv"
-    lines = [HEADER, "CF001,A,01,1,2026-01-05", "CF002,B,01", "CF003,C,01,3,2026-01-05", 'CF004,"多行\n内容",01,4,d']
+    lines = [
+        HEADER,
+        "CF001,A,01,1,2026-01-05",
+        "CF002,B,01",
+        "CF003,C,01,3,2026-01-05",
+        'CF004,"多行\n内容",01,4,d',
+    ]
     path.write_bytes(("\n".join(lines) + "\n").encode("gbk"))
     rows, numbers, bad = read_all(path, feed())
     assert [r["penalty_code"] for r in rows] == ["CF001", "CF003", "CF004"]
@@ -132,7 +138,13 @@ def test_jsonl_bad_line_is_a_bad_record_and_truncation_is_a_file_error(tmp_path:
 
 def test_json_records_path(tmp_path: Path) -> None:
     spec = feed(format="json", encoding="utf-8", json={"records_path": "data.records"})
-    record = {"处罚行为编号": "CF9", "行政相对人编码": "X", "处罚种类": "01", "处罚决定日期": "2026-01-05", "罚款金额": 12.5}
+    record = {
+        "处罚行为编号": "CF9",
+        "行政相对人编码": "X",
+        "处罚种类": "01",
+        "处罚决定日期": "2026-01-05",
+        "罚款金额": 12.5,
+    }
     path = tmp_path / "a.json"
     path.write_text(json.dumps({"code": 0, "data": {"records": [record]}}, ensure_ascii=False))
     rows, numbers, _ = read_all(path, spec)
@@ -167,3 +179,15 @@ def test_utf8_text_that_also_decodes_as_gbk_is_read_as_utf8(tmp_path: Path) -> N
     reader = FeedFileReader(path, feed(), REQUIRED)
     rows = [r for b in reader.batches() for r in b.table.to_pylist()]
     assert rows[0]["party_code"] == "湖北省武汉市江岸区某某贸易有限公司"
+
+
+def test_gbk_xml_is_recoded(tmp_path: Path) -> None:
+    spec = feed(format="xml", encoding="gbk", xml={"record_tag": "记录"})
+    path = tmp_path / "a.xml"
+    body = (
+        '<?xml version="1.0" encoding="GBK"?><数据><记录><处罚行为编号>CF1</处罚行为编号>'
+        "<行政相对人编码>武汉某某公司</行政相对人编码><处罚种类>01</处罚种类><处罚决定日期>2026-01-05</处罚决定日期></记录></数据>"
+    )
+    path.write_bytes(body.encode("gbk"))
+    rows, _, _ = read_all(path, spec)
+    assert rows[0]["party_code"] == "武汉某某公司"

@@ -19,7 +19,9 @@ def test_settings_come_from_jianguan_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("JIANGUAN_SPARK_SHUFFLE_PARTITIONS", "3")
     settings = Settings()
     assert settings.spark_shuffle_partitions == 3
-    assert settings.table_path("bronze", "penalties") == (tmp_path / "lake" / "bronze" / "penalties").resolve()
+    assert (
+        settings.table_path("bronze", "penalties") == (tmp_path / "lake" / "bronze" / "penalties").resolve()
+    )
 
 
 def test_invalid_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,7 +61,9 @@ def decide_encoding(path: Path, declared: str) -> EncodingDecision:
             # UTF-8 CJK often also decodes as GBK (into nonsense); the reverse is vanishingly rare.
             return EncodingDecision("utf-8", f"声明编码为{declared}，文件实际为utf-8")
         return EncodingDecision(declared_plain)
-    working = [c for c in CANDIDATES if _family(c) != _family(declared_plain) and _decodes(sample, c, final=at_end)]
+    working = [
+        c for c in CANDIDATES if _family(c) != _family(declared_plain) and _decodes(sample, c, final=at_end)
+    ]
     if len(working) == 1:
         return EncodingDecision(working[0], f"声明编码为{declared}，文件实际为{working[0]}")
     if not working:

@@ -12,8 +12,11 @@ whole and are therefore capped in size; large deliveries use JSON Lines).
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import io
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -85,7 +88,9 @@ def map_header(path: Path, feed: FeedSpec, header: Sequence[Any], required: set[
 class FeedFileReader:
     """Reads one landed file of one feed. Iterate :meth:`batches` once."""
 
-    def __init__(self, path: Path, feed: FeedSpec, required_fields: set[str], *, batch_rows: int = BATCH_ROWS):
+    def __init__(
+        self, path: Path, feed: FeedSpec, required_fields: set[str], *, batch_rows: int = BATCH_ROWS
+    ):
         self.path = path
         self.feed = feed
         self.required_fields = required_fields
@@ -110,7 +115,9 @@ class FeedFileReader:
         self.header = map_header(self.path, self.feed, header, self.required_fields)
         return self.header
 
-    def _batch_from_rows(self, rows: list[list[str | None]], numbers: list[int], bad: list[BadRecord]) -> RawBatch:
+    def _batch_from_rows(
+        self, rows: list[list[str | None]], numbers: list[int], bad: list[BadRecord]
+    ) -> RawBatch:
         assert self.header is not None
         columns: dict[str, list[str | None]] = {}
         for position, name in enumerate(self.header.fields):
@@ -133,7 +140,9 @@ class FeedFileReader:
         def on_invalid(row: pv.InvalidRow) -> str:
             number = (row.number or 0) - 1  # the header is physical row 1
             invalid.append(
-                BadRecord(number, f"列数不符：应为{row.expected_columns}列，实为{row.actual_columns}列", row.text)
+                BadRecord(
+                    number, f"列数不符：应为{row.expected_columns}列，实为{row.actual_columns}列", row.text
+                )
             )
             return "skip"
 
@@ -151,7 +160,9 @@ class FeedFileReader:
                 ),
             )  # fmt: skip
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise SourceFileError(str(self.path), f"CSV文件无法读取：{exc}", rule_id="file_unreadable") from exc
+            raise SourceFileError(
+                str(self.path), f"CSV文件无法读取：{exc}", rule_id="file_unreadable"
+            ) from exc
         self._set_header(reader.schema.names)
         next_number = 1
         reported = 0
@@ -168,7 +179,9 @@ class FeedFileReader:
                 reported = len(invalid)
                 yield self._arrow_batch(record_batch, numbers, new_bad)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise SourceFileError(str(self.path), f"CSV文件无法读取：{exc}", rule_id="file_unreadable") from exc
+            raise SourceFileError(
+                str(self.path), f"CSV文件无法读取：{exc}", rule_id="file_unreadable"
+            ) from exc
         self._check_truncation(invalid)
         if invalid[reported:]:
             yield RawBatch(pa.table({}), np.asarray([], dtype=np.int64), invalid[reported:])
@@ -192,7 +205,9 @@ class FeedFileReader:
             ends_with_newline = handle.read(1) in {b"\n", b"\r"}
         if not ends_with_newline and invalid[-1].raw_text and self._is_last_record(invalid[-1]):
             raise SourceFileError(
-                str(self.path), f"文件被截断：第{invalid[-1].row_number}条记录不完整", rule_id="file_truncated"
+                str(self.path),
+                f"文件被截断：第{invalid[-1].row_number}条记录不完整",
+                rule_id="file_truncated",
             )
 
     def _is_last_record(self, record: BadRecord) -> bool:
@@ -209,7 +224,9 @@ class FeedFileReader:
         try:
             workbook = load_workbook(self.path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException variants
-            raise SourceFileError(str(self.path), f"Excel文件无法打开：{exc}", rule_id="file_unreadable") from exc
+            raise SourceFileError(
+                str(self.path), f"Excel文件无法打开：{exc}", rule_id="file_unreadable"
+            ) from exc
         try:
             options = self.feed.xlsx
             sheet_ref = options.sheet if options else 0
@@ -242,12 +259,16 @@ class FeedFileReader:
     # -- JSON / JSONL --------------------------------------------------------------------------------------------
     def _json(self) -> Iterator[RawBatch]:
         if self.path.stat().st_size > JSON_MAX_BYTES:
-            raise SourceFileError(str(self.path), "JSON文件超过大小上限，请改用JSON Lines", rule_id="file_too_large")
+            raise SourceFileError(
+                str(self.path), "JSON文件超过大小上限，请改用JSON Lines", rule_id="file_too_large"
+            )
         decision = decide_encoding(self.path, self.feed.encoding)
         try:
             document = json.loads(self.path.read_text(encoding=decision.encoding))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise SourceFileError(str(self.path), f"JSON文件无法解析：{exc}", rule_id="file_unreadable") from exc
+            raise SourceFileError(
+                str(self.path), f"JSON文件无法解析：{exc}", rule_id="file_unreadable"
+            ) from exc
         records = document
         path = self.feed.json_options.records_path if self.feed.json_options else None
         for key in (path or "").split(".") if path else []:
@@ -272,7 +293,9 @@ class FeedFileReader:
                         truncated = not line.endswith("\n")
                         if truncated:
                             raise SourceFileError(
-                                str(self.path), f"文件被截断：第{number}行JSON不完整", rule_id="file_truncated"
+                                str(self.path),
+                                f"文件被截断：第{number}行JSON不完整",
+                                rule_id="file_truncated",
                             ) from None
                         yield number, BadRecord(number, "JSON行无法解析", line.rstrip("\n")[:2000])
 
@@ -320,11 +343,17 @@ class FeedFileReader:
         if self.path.stat().st_size > self.feed.xml.max_bytes:
             raise SourceFileError(str(self.path), "XML文件超过大小上限", rule_id="file_too_large")
         tag = self.feed.xml.record_tag
+        decision = decide_encoding(self.path, self.feed.encoding)
 
         def parsed() -> Iterator[tuple[int, Any]]:
             number = 0
+            source: Any = (
+                self.path
+                if decision.encoding in {"utf-8", "utf-8-sig"}
+                else _Utf8Recoder(self.path, decision.encoding)
+            )
             try:
-                for _, element in iterparse(self.path, events=("end",), forbid_dtd=True):
+                for _, element in iterparse(source, events=("end",), forbid_dtd=True):
                     if element.tag != tag:
                         continue
                     number += 1
@@ -332,14 +361,52 @@ class FeedFileReader:
                     element.clear()
             except DefusedXmlException as exc:
                 raise SourceFileError(
-                    str(self.path), f"XML文件含有DTD或实体声明，拒绝解析（{type(exc).__name__}）", rule_id="file_unsafe"
+                    str(self.path),
+                    f"XML文件含有DTD或实体声明，拒绝解析（{type(exc).__name__}）",
+                    rule_id="file_unsafe",
                 ) from exc
             except Exception as exc:  # xml.etree.ElementTree.ParseError and expat errors
-                kind = "file_truncated" if "no element found" in str(exc) or "unclosed" in str(exc) else "file_unreadable"
+                kind = (
+                    "file_truncated"
+                    if "no element found" in str(exc) or "unclosed" in str(exc)
+                    else "file_unreadable"
+                )
                 label = "文件被截断" if kind == "file_truncated" else "XML文件无法解析"
                 raise SourceFileError(str(self.path), f"{label}：{exc}", rule_id=kind) from exc
 
         yield from self._records(parsed())
+
+
+class _Utf8Recoder(io.RawIOBase):
+    """A GBK/GB18030 XML file as a UTF-8 byte stream (expat reads only UTF-8/16 and Latin-1 natively)."""
+
+    def __init__(self, path: Path, encoding: str) -> None:
+        self._handle = path.open("rb")
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        self._pending = b""
+        self._first = True
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._handle.read(1 << 20)
+            text = self._decoder.decode(chunk, final=not chunk)
+            if self._first:
+                text = re.sub(r"""^(<\?xml[^>]*encoding=)["'][^"']+["']""", r'\1"utf-8"', text, count=1)
+                self._first = False
+            self._pending = text.encode("utf-8")
+            if not chunk:
+                break
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
 
 
 def _all_string_types(path: Path, encoding: str, delimiter: str, quote: str) -> dict[str, pa.DataType]:
@@ -349,7 +416,10 @@ def _all_string_types(path: Path, encoding: str, delimiter: str, quote: str) -> 
             path,
             read_options=pv.ReadOptions(use_threads=False, block_size=1 << 16, encoding=encoding),
             parse_options=pv.ParseOptions(
-                delimiter=delimiter, quote_char=quote, newlines_in_values=True, invalid_row_handler=lambda _: "skip"
+                delimiter=delimiter,
+                quote_char=quote,
+                newlines_in_values=True,
+                invalid_row_handler=lambda _: "skip",
             ),
         )
         names = header_reader.schema.names

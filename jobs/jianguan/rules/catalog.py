@@ -79,6 +79,8 @@ def rules_for_field(spec: FieldSpec) -> list[Rule]:
 def rules_for_table(table: TableSpec) -> list[Rule]:
     rules = [rule for spec in table.fields for rule in rules_for_field(spec)]
     rules.append(
-        Rule("duplicate_key", ",".join(table.business_key), "error", MESSAGES_ZH["duplicate_key"], "同一批次内")
+        Rule(
+            "duplicate_key", ",".join(table.business_key), "error", MESSAGES_ZH["duplicate_key"], "同一批次内"
+        )
     )
     return rules

@@ -32,7 +32,7 @@ from jianguan.validate.text import to_halfwidth
 
 FormatCheck = Callable[[str], "str | None"]
 
-_FULLWIDTH_OR_SPACE = r"[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\ufeff]"
+_FULLWIDTH_OR_SPACE = r"[\x{ff01}-\x{ff5e}\x{3000}\x{00a0}\x{200b}-\x{200d}\x{feff}]"  # RE2 syntax
 _CANONICAL_INT = r"^[+-]?\d{1,18}$"
 _CANONICAL_FLOAT = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 _CANONICAL_DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -90,9 +90,7 @@ class BatchResult:
                 if row in wanted:
                     message = rule.message_zh + (f"：{details[row]}" if row in details else "")
                     per_row.setdefault(row, []).append(Finding(rule.rule_id, rule.column, message).as_dict())
-        return [
-            json.dumps(per_row[r], ensure_ascii=False) if r in per_row else None for r in rows.tolist()
-        ]
+        return [json.dumps(per_row[r], ensure_ascii=False) if r in per_row else None for r in rows.tolist()]
 
     def rule_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -105,7 +103,9 @@ class BatchResult:
 class TableValidator:
     """Validates batches of one table. Holds the business keys seen so far in the current file."""
 
-    def __init__(self, table: TableSpec, code_values: Mapping[str, frozenset[str]], formats: Mapping[str, FormatCheck]):
+    def __init__(
+        self, table: TableSpec, code_values: Mapping[str, frozenset[str]], formats: Mapping[str, FormatCheck]
+    ):
         self.table = table
         self._code_values = code_values
         self._formats = formats
@@ -126,7 +126,9 @@ class TableValidator:
         result = BatchResult(typed=pa.table({}))
         for spec in self.table.fields:
             source = (
-                _as_string_array(raw.column(spec.name)) if spec.name in names else pa.nulls(num_rows, pa.string())
+                _as_string_array(raw.column(spec.name))
+                if spec.name in names
+                else pa.nulls(num_rows, pa.string())
             )
             typed, flags = self._validate_column(spec, _normalise_strings(source))
             columns[spec.name] = typed
@@ -155,7 +157,9 @@ class TableValidator:
             failed, details = _map_check(values, self._formats[spec.format])
             flag(f"format_{spec.format}", failed, details)
         if spec.code_list:
-            flag("code_list", *_code_list_failures(values, self._code_values[spec.code_list], spec.multi_value))
+            flag(
+                "code_list", *_code_list_failures(values, self._code_values[spec.code_list], spec.multi_value)
+            )
         typed, type_failed, type_details = _convert(spec, values)
         type_id = type_rule_id(spec)
         if type_id:
@@ -232,7 +236,9 @@ def _code_list_failures(
     values: pa.Array, allowed: frozenset[str], multi_value: bool
 ) -> tuple[np.ndarray, dict[int, str]]:
     if not multi_value:
-        bad = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, pa.array(sorted(allowed), pa.string()))))
+        bad = pc.and_(
+            pc.is_valid(values), pc.invert(pc.is_in(values, pa.array(sorted(allowed), pa.string())))
+        )
         failed = pc.fill_null(bad, False).to_numpy(zero_copy_only=False)
         rows = np.flatnonzero(failed)
         as_list = values.to_pylist() if rows.size else []

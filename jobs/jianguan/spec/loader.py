@@ -111,7 +111,9 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, path: Path, message: str) -> None:
-        self.items.append(f"{path.relative_to(self.root) if path.is_relative_to(self.root) else path}: {message}")
+        self.items.append(
+            f"{path.relative_to(self.root) if path.is_relative_to(self.root) else path}: {message}"
+        )
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -184,22 +186,32 @@ def _load_parts(root: Path, problems: _Problems) -> dict[str, Any]:
         if lib is not None
     ]  # fmt: skip
     pii_doc = _read_yaml(root / "pii.yaml", problems) or {}
-    pii = [p for p in (_parse(PiiTreatment, d, root / "pii.yaml", problems) for d in pii_doc.get("classes", [])) if p]
-    lineage = _parse(LineageColumns, _read_yaml(root / "lineage.yaml", problems), root / "lineage.yaml", problems)
+    pii = [
+        p
+        for p in (_parse(PiiTreatment, d, root / "pii.yaml", problems) for d in pii_doc.get("classes", []))
+        if p
+    ]
+    lineage = _parse(
+        LineageColumns, _read_yaml(root / "lineage.yaml", problems), root / "lineage.yaml", problems
+    )
     glossary: list[GlossaryEntry] = []
     for path in sorted(root.glob("glossary*.yaml")):
         for entry in _read_yaml(path, problems) or []:
             parsed = _parse(GlossaryEntry, entry, path, problems)
             if parsed is not None:
                 glossary.append(parsed)
-    tables = [(p, _parse(TableSpec, _read_yaml(p, problems), p, problems)) for p in _yaml_files(root / "tables")]
+    tables = [
+        (p, _parse(TableSpec, _read_yaml(p, problems), p, problems)) for p in _yaml_files(root / "tables")
+    ]
     codes = [(p, _parse(CodeList, _read_yaml(p, problems), p, problems)) for p in _yaml_files(root / "codes")]
     feeds = [(p, _parse(FeedSpec, _read_yaml(p, problems), p, problems)) for p in _yaml_files(root / "feeds")]
     export_paths = [p for p in _yaml_files(root / "exports") if p.name != "envelope.yaml"]
     exports = [(p, _parse(ExportLayout, _read_yaml(p, problems), p, problems)) for p in export_paths]
     envelope_path = root / "exports" / "envelope.yaml"
     envelope = (
-        _parse(Envelope, _read_yaml(envelope_path, problems), envelope_path, problems) if envelope_path.exists() else None
+        _parse(Envelope, _read_yaml(envelope_path, problems), envelope_path, problems)
+        if envelope_path.exists()
+        else None
     )
     return {
         "libraries": libraries, "pii": pii, "lineage": lineage, "glossary": glossary, "tables": tables,
@@ -226,7 +238,9 @@ def _check_tables(std: Standard, problems: _Problems) -> None:
             problems.add(path, f"file name must be {name}.yaml")
         for spec in table.fields:
             if spec.code_list and spec.code_list not in std.codes:
-                problems.add(path, f"field {spec.name}: code list {spec.code_list!r} does not exist in codes/")
+                problems.add(
+                    path, f"field {spec.name}: code list {spec.code_list!r} does not exist in codes/"
+                )
             if spec.name in lineage_names:
                 problems.add(path, f"field {spec.name} collides with a lineage column")
         for token in std.token_fields(table):
@@ -244,7 +258,9 @@ def _check_feeds(std: Standard, problems: _Problems) -> None:
         names = set(table.field_names)
         for column in feed.columns:
             if column.field not in names:
-                problems.add(path, f"header {column.header!r} maps to unknown field {table.name}.{column.field}")
+                problems.add(
+                    path, f"header {column.header!r} maps to unknown field {table.name}.{column.field}"
+                )
         mapped = {c.field for c in feed.columns}
         missing = [f.name for f in table.fields if f.required and f.name not in mapped]
         if missing:
@@ -265,9 +281,14 @@ def _check_exports(std: Standard, problems: _Problems) -> None:
             problems.add(path, f"national field {dupe!r} appears twice")
         for export_field in layout.fields:
             if export_field.source_field and export_field.source_field not in table.field_names:
-                problems.add(path, f"{export_field.code}: from {export_field.source_field!r} is not a field of {table.name}")
+                problems.add(
+                    path,
+                    f"{export_field.code}: from {export_field.source_field!r} is not a field of {table.name}",
+                )
             if export_field.code_list and export_field.code_list not in std.codes:
-                problems.add(path, f"{export_field.code}: code list {export_field.code_list!r} does not exist")
+                problems.add(
+                    path, f"{export_field.code}: code list {export_field.code_list!r} does not exist"
+                )
 
 
 def _check_glossary(std: Standard, problems: _Problems) -> None:
@@ -275,9 +296,13 @@ def _check_glossary(std: Standard, problems: _Problems) -> None:
     by_en: dict[str, str] = {}
     for entry in std.glossary:
         if by_zh.get(entry.zh, entry.en) != entry.en:
-            problems.add(std.root / "glossary", f"term {entry.zh!r} has two tokens: {by_zh[entry.zh]!r}, {entry.en!r}")
+            problems.add(
+                std.root / "glossary", f"term {entry.zh!r} has two tokens: {by_zh[entry.zh]!r}, {entry.en!r}"
+            )
         if by_en.get(entry.en, entry.zh) != entry.zh:
-            problems.add(std.root / "glossary", f"token {entry.en!r} is used for {by_en[entry.en]!r} and {entry.zh!r}")
+            problems.add(
+                std.root / "glossary", f"token {entry.en!r} is used for {by_en[entry.en]!r} and {entry.zh!r}"
+            )
         by_zh.setdefault(entry.zh, entry.en)
         by_en.setdefault(entry.en, entry.zh)
 

@@ -80,4 +80,6 @@ def render_sources(std: Standard, library: str) -> str:
 
 def render_all(std: Standard, dbt_root: Path) -> dict[Path, str]:
     """Every generated dbt file and its expected content."""
-    return {sources_path(dbt_root, lib): render_sources(std, lib) for lib in std.libraries if std.tables_of(lib)}
+    return {
+        sources_path(dbt_root, lib): render_sources(std, lib) for lib in std.libraries if std.tables_of(lib)
+    }

@@ -50,9 +50,13 @@ def bronze_batch_suite(std: Standard, table_name: str) -> ExpectationSuite:
     import great_expectations.expectations as gxe
 
     table = std.table(table_name)
-    suite = gx.ExpectationSuite(name=suite_name(table_name), meta={"table": table_name, "library": table.library})
+    suite = gx.ExpectationSuite(
+        name=suite_name(table_name), meta={"table": table_name, "library": table.library}
+    )
     suite.add_expectation(
-        gxe.ExpectTableColumnsToMatchSet(column_set=[f.name for f in std.bronze_fields(table_name)], exact_match=True)
+        gxe.ExpectTableColumnsToMatchSet(
+            column_set=[f.name for f in std.bronze_fields(table_name)], exact_match=True
+        )
     )
     suite.add_expectation(
         gxe.ExpectTableRowCountToBeBetween(min_value=_param("min_rows"), max_value=_param("max_rows"))
@@ -77,7 +81,9 @@ def reject_ratio_suite(threshold: float, feed: str) -> ExpectationSuite:
     import great_expectations.expectations as gxe
 
     suite = gx.ExpectationSuite(name=f"feed__{feed}__reject_ratio", meta={"feed": feed})
-    suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(column="reject_ratio", min_value=0, max_value=threshold))
+    suite.add_expectation(
+        gxe.ExpectColumnValuesToBeBetween(column="reject_ratio", min_value=0, max_value=threshold)
+    )
     return suite
 
 

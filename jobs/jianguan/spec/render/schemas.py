@@ -24,10 +24,7 @@ def _metadata(spec: FieldSpec) -> dict[str, str]:
 def arrow_schema_of(fields: Sequence[FieldSpec]) -> pa.Schema:
     """Arrow schema; a required field is non-nullable (the row rules guarantee it before a write)."""
     return pa.schema(
-        [
-            pa.field(f.name, arrow_type(f.type), nullable=not f.required, metadata=_metadata(f))
-            for f in fields
-        ]
+        [pa.field(f.name, arrow_type(f.type), nullable=not f.required, metadata=_metadata(f)) for f in fields]
     )
 
 
@@ -35,7 +32,10 @@ def spark_schema_of(fields: Sequence[FieldSpec]) -> StructType:
     from pyspark.sql.types import StructField, StructType
 
     return StructType(
-        [StructField(f.name, spark_type(f.type), nullable=not f.required, metadata=_metadata(f)) for f in fields]
+        [
+            StructField(f.name, spark_type(f.type), nullable=not f.required, metadata=_metadata(f))
+            for f in fields
+        ]
     )
 
 

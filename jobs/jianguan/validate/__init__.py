@@ -1,0 +1,83 @@
+"""Pure-Python validators and normalisers for codes, text and dates (no Spark, no pandas).
+
+The rule engine calls the ``check_*`` functions once per distinct value through :data:`FORMAT_CHECKS` /
+:func:`make_format_checks`; the simulator uses the ``make_*`` functions to produce codes that validate.
+"""
+
+from __future__ import annotations
+
+from jianguan.validate.codes import (
+    FORMAT_CHECKS,
+    ID_WEIGHTS,
+    ORG_CODE_WEIGHTS,
+    USCC_CHARSET,
+    USCC_PATTERN,
+    USCC_REG_DEPTS,
+    USCC_WEIGHTS,
+    FormatCheck,
+    Region,
+    RegionCatalog,
+    check_checklist_code,
+    check_id_number,
+    check_item_code,
+    check_org_code,
+    check_party_code,
+    check_phone,
+    check_ratio,
+    check_url,
+    check_uscc,
+    id_check_char,
+    id_number_gender,
+    make_format_checks,
+    make_id_number,
+    make_org_code,
+    make_uscc,
+    normalise_phone,
+    org_code_check_char,
+    structural_level,
+    upgrade_id15,
+    uscc_check_char,
+)
+from jianguan.validate.dates import SHANGHAI, DateParseError, parse_date, parse_timestamp
+from jianguan.validate.text import normalise_code, normalise_company_name, normalise_text, to_halfwidth
+
+__all__ = [
+    "FORMAT_CHECKS",
+    "ID_WEIGHTS",
+    "ORG_CODE_WEIGHTS",
+    "SHANGHAI",
+    "USCC_CHARSET",
+    "USCC_PATTERN",
+    "USCC_REG_DEPTS",
+    "USCC_WEIGHTS",
+    "DateParseError",
+    "FormatCheck",
+    "Region",
+    "RegionCatalog",
+    "check_checklist_code",
+    "check_id_number",
+    "check_item_code",
+    "check_org_code",
+    "check_party_code",
+    "check_phone",
+    "check_ratio",
+    "check_url",
+    "check_uscc",
+    "id_check_char",
+    "id_number_gender",
+    "make_format_checks",
+    "make_id_number",
+    "make_org_code",
+    "make_uscc",
+    "normalise_code",
+    "normalise_company_name",
+    "normalise_phone",
+    "normalise_text",
+    "org_code_check_char",
+    "parse_date",
+    "parse_timestamp",
+    "structural_level",
+    "to_halfwidth",
+    "upgrade_id15",
+    "uscc_check_char",
+]
