@@ -10,7 +10,9 @@ import argparse
 import importlib
 from collections.abc import Callable
 
-MODULES: list[tuple[str, str]] = []
+MODULES: list[tuple[str, str]] = [
+    ("jianguan.sim.cli", "register"),
+]
 
 
 def registered() -> list[Callable[[argparse._SubParsersAction], None]]:

@@ -50,29 +50,30 @@ def bronze_batch_suite(std: Standard, table_name: str) -> ExpectationSuite:
     import great_expectations.expectations as gxe
 
     table = std.table(table_name)
-    suite = gx.ExpectationSuite(
-        name=suite_name(table_name), meta={"table": table_name, "library": table.library}
-    )
-    suite.add_expectation(
+    expectations: list[gxe.Expectation] = [
         gxe.ExpectTableColumnsToMatchSet(
             column_set=[f.name for f in std.bronze_fields(table_name)], exact_match=True
-        )
-    )
-    suite.add_expectation(
-        gxe.ExpectTableRowCountToBeBetween(min_value=_param("min_rows"), max_value=_param("max_rows"))
-    )
+        ),
+        gxe.ExpectTableRowCountToBeBetween(min_value=_param("min_rows"), max_value=_param("max_rows")),
+    ]
     for spec in table.fields:
         if not spec.required:
-            suite.add_expectation(
+            expectations.append(
                 gxe.ExpectColumnProportionOfNonNullValuesToBeBetween(
                     column=spec.name, min_value=_param(f"min_non_null__{spec.name}"), max_value=1.0
                 )
             )
     if table.order_by and table.field(table.order_by).type in {"date", "timestamp"}:
-        suite.add_expectation(
+        expectations.append(
             gxe.ExpectColumnMaxToBeBetween(column=table.order_by, min_value=_param("freshest_not_before"))
         )
-    return suite
+    # Expectations go in through the constructor: ``add_expectation`` would try to persist the suite and
+    # needs an active data context, which rendering does not have.
+    return gx.ExpectationSuite(
+        name=suite_name(table_name),
+        meta={"table": table_name, "library": table.library},
+        expectations=expectations,
+    )
 
 
 def reject_ratio_suite(threshold: float, feed: str) -> ExpectationSuite:
@@ -80,11 +81,13 @@ def reject_ratio_suite(threshold: float, feed: str) -> ExpectationSuite:
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    suite = gx.ExpectationSuite(name=f"feed__{feed}__reject_ratio", meta={"feed": feed})
-    suite.add_expectation(
-        gxe.ExpectColumnValuesToBeBetween(column="reject_ratio", min_value=0, max_value=threshold)
+    return gx.ExpectationSuite(
+        name=f"feed__{feed}__reject_ratio",
+        meta={"feed": feed},
+        expectations=[
+            gxe.ExpectColumnValuesToBeBetween(column="reject_ratio", min_value=0, max_value=threshold)
+        ],
     )
-    return suite
 
 
 def batch_parameters(
