@@ -14,8 +14,21 @@ __all__ = ["__version__", "spark_session"]
 __version__ = "0.1.0"
 
 
-def spark_session(*args: Any, **kwargs: Any) -> SparkSession:
-    """Return the SparkSession configured for the lakehouse (see :func:`jianguan.spark.spark_session`)."""
+def spark_session(*args: Any, expose_tables: bool = True, **kwargs: Any) -> SparkSession:
+    """The SparkSession configured for the lakehouse, with every Delta table queryable as ``global_temp.<name>``.
+
+    Arguments are those of :func:`jianguan.spark.spark_session` (settings default to the ``JIANGUAN_*``
+    environment). Views are snapshots: call again (or ``expose_tables`` in :mod:`jianguan.marts.dbt_run`) after
+    a pipeline run to see new versions.
+    """
     from jianguan.spark import spark_session as _spark_session
 
-    return _spark_session(*args, **kwargs)
+    spark = _spark_session(*args, **kwargs)
+    if expose_tables:
+        from jianguan.marts.dbt_run import expose_lake_tables
+        from jianguan.settings import load_settings
+        from jianguan.spec.loader import cached_standard
+
+        settings = args[0] if args else kwargs.get("settings") or load_settings()
+        expose_lake_tables(spark, settings, cached_standard(settings.schemas_root))
+    return spark

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -115,5 +116,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def entrypoint() -> None:
+    """The installed ``jianguan`` command: run, flush, and leave without native-library teardown.
+
+    delta-rs keeps Rust runtime threads that can abort the interpreter while it is finalising
+    ("terminate called without an active exception", delta-io/delta-rs#2184) after all work is done and
+    committed; skipping interpreter teardown makes the exit status reflect the command's result.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entrypoint()

@@ -12,6 +12,14 @@ from collections.abc import Callable
 
 MODULES: list[tuple[str, str]] = [
     ("jianguan.sim.cli", "register"),
+    ("jianguan.marts.cli", "register"),
+    ("jianguan.lake.cli", "register"),
+    ("jianguan.export.cli", "register"),
+    ("jianguan.ingest.cli", "register"),
+    ("jianguan.orchestration.cli", "register"),
+    ("jianguan.risk.cli", "register"),
+    ("jianguan.evaluation.cli", "register"),
+    ("jianguan.inspection.cli", "register"),
 ]
 
 

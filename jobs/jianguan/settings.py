@@ -6,8 +6,8 @@ environment itself.
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +36,16 @@ class Settings(BaseSettings):
         default=None,
         description="folder with delta-spark jars; when set, Spark uses the native Delta connector",
     )
+    dbt_target: Literal["local", "cluster"] = Field(
+        default="local",
+        description="dbt target: local (in-process session, offline delta) or cluster (Spark Thrift Server)",
+    )
+    dbt_thrift_host: str = Field(
+        default="localhost", description="Spark Thrift Server host (dbt target cluster)"
+    )
+    dbt_thrift_port: int = Field(default=10000, ge=1, le=65535, description="Spark Thrift Server port")
+    alert_email: str | None = Field(default=None, description="where pipeline alerts are e-mailed (optional)")
+    smtp_host: str | None = Field(default=None, description="SMTP relay for alert e-mails (optional)")
     log_level: str = Field(default="INFO", description="root log level")
     log_json: bool = Field(default=False, description="log one JSON object per line")
     token_secret: str = Field(
@@ -43,8 +53,9 @@ class Settings(BaseSettings):
         description="HMAC key for tokenising personal data; set a real secret outside development",
     )
 
-    @cached_property
+    @property
     def resolved_lakehouse_root(self) -> Path:
+        # A plain property, not cached: ``model_copy(update=…)`` copies cached values and would keep the old root.
         return self.lakehouse_root.expanduser().resolve()
 
     def table_path(self, layer: str, table: str) -> Path:

@@ -80,7 +80,7 @@ def test_killed_writer_leaves_the_last_committed_version(tmp_path: Path, mode: s
     child = start_writer(tmp_path / "bronze" / "t", mode, 0, ROWS_PER_BATCH, 1_000)
     assert child.stdout is not None
     seen: list[str] = []
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # generous: the machine running the tests may be busy
     for line in child.stdout:
         seen.append(line.strip())
         if line.strip() == kill_after:
@@ -115,7 +115,7 @@ def test_two_processes_appending_concurrently_lose_nothing(tmp_path: Path) -> No
     table = LakeTable.create(path, SCHEMA)
     writers = [start_writer(path, "append", writer_id, 100, 12) for writer_id in (1, 2)]
     for child in writers:
-        _, err = child.communicate(timeout=120)
+        _, err = child.communicate(timeout=600)
         assert child.returncode == 0, err
     sizes = batch_sizes(table)
     assert sorted(sizes) == [w * 1000 + i for w in (1, 2) for i in range(1, 13)]

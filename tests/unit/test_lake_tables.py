@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -155,6 +156,28 @@ def test_time_travel_by_version_and_timestamp(table: LakeTable) -> None:
         table.read(as_of=commits[0].timestamp - dt.timedelta(days=1))
     with pytest.raises(StorageError):
         table.read(version=42)
+
+
+def test_history_times_are_the_times_time_travel_goes_by(table: LakeTable) -> None:
+    """Time travel picks the last commit *file* modified by then; history must report those times.
+
+    The files' times are set an hour apart, so the writer's own clock reading (``commitInfo.timestamp``, taken
+    moments before the file is written) would send a reader to the wrong version.
+    """
+    table.append(rows([1], "b1"))
+    table.append(rows([2], "b2"))
+    now = dt.datetime.now(dt.UTC).timestamp()
+    for version in range(3):
+        moment = now - (3 - version) * 3600
+        os.utime(Path(table.uri) / "_delta_log" / f"{version:020d}.json", (moment, moment))
+    commits = {c.version: c for c in table.history()}
+    assert commits[1].timestamp.timestamp() == pytest.approx(now - 7200, abs=0.01)
+    assert commits[1].custom["timestamp"] / 1000 == pytest.approx(now, abs=120)  # the writer's clock
+    assert ids_of(table.read(as_of=commits[1].timestamp)) == [1]
+    assert ids_of(table.read(as_of=commits[1].timestamp - dt.timedelta(seconds=1))) == []
+    assert ids_of(table.read(as_of=commits[2].timestamp)) == [1, 2]
+    with pytest.raises(StorageError, match="no snapshot"):
+        table.read(as_of=commits[0].timestamp - dt.timedelta(seconds=1))
 
 
 def test_history_lists_operations_newest_first(table: LakeTable) -> None:

@@ -1,46 +1,192 @@
 {#-
-  lake_table: build a model as a Delta table through the offline `delta` connector, in one commit.
+  The project's materializations for the embedded target (`local`), design (a) of docs/marts.md: every model is
+  written as a Delta table through the offline `delta` connector and exposed as `global_temp.<model>`.
 
-  1. the model's SQL becomes a temporary view (nothing is computed yet);
-  2. a temporary view bound to the Delta path, declared with the model's columns (so the first run creates the
-     table), receives INSERT OVERWRITE: Spark tasks write Parquet, the driver makes one Delta commit;
-  3. the model's global temporary view is recreated over the new snapshot, so `ref()` sees the new version.
-  History is kept (time travel works); a failed step leaves the previous version in place.
+  lake_table — full rewrite, ONE Delta commit per model per run:
+    1. the model's SQL becomes a session temporary view (nothing is computed yet);
+    2. its columns (from DESCRIBE) make the column list of a temporary view bound to the Delta path with
+       `overwriteSchema 'true'` and `columnComments` (the column descriptions of the model's YAML); INSERT OVERWRITE into it runs Spark
+       tasks that write Parquet files, then the driver makes one `CREATE OR REPLACE TABLE` commit carrying the
+       new schema (column comments), the table name and description, and the new files;
+    3. the model's global temporary view is recreated over the new snapshot (a view's snapshot is fixed when it is
+       created), so `ref()` and the tests see the new version.
+  The table's history is kept (time travel, `history()`); a failed step leaves the previous version in place.
 -#}
 {% materialization lake_table, adapter='spark' %}
   {%- set identifier = model['alias'] -%}
-  {%- set layer = config.get('layer', 'silver') -%}
-  {%- set path = lake_path(layer, identifier) -%}
+  {%- set path = lake_path(config.get('layer', 'silver'), identifier) -%}
   {%- set target_relation = api.Relation.create(identifier=identifier, schema='global_temp', type='view') -%}
 
   {{ run_hooks(pre_hooks) }}
   {%- call statement('main') -%}
-    {{ lake_write(identifier, path, sql, 'overwrite') }}
+    {{ lake_write(identifier, path, sql, 'replace', config.get('partition_by')) }}
   {%- endcall -%}
   {{ run_hooks(post_hooks) }}
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 
 
-{#- The statements shared by lake_table, lake_incremental and lake_seed (run one by one; returns the last). -#}
-{% macro lake_write(identifier, path, select_sql, mode) -%}
+{#-
+  lake_incremental — the model's SQL computes only what is new (`is_incremental()` is true once the table
+  exists), and the result is committed in one Delta commit with the configured strategy:
+    * `append`: INSERT INTO (an append commit);
+    * `merge` (needs `unique_key`): the table is rewritten as (current rows whose key is not in the new rows)
+      UNION ALL (new rows) — an overwrite commit. The expensive part (reading bronze, standardising) only runs
+      over the new rows; the rewrite is a copy of the mart.
+  A first run, `--full-refresh`, or a schema change in the model's columns rebuilds the table as lake_table does.
+-#}
+{% materialization lake_incremental, adapter='spark' %}
+  {%- set identifier = model['alias'] -%}
+  {%- set path = lake_path(config.get('layer', 'silver'), identifier) -%}
+  {%- set target_relation = api.Relation.create(identifier=identifier, schema='global_temp', type='view') -%}
+  {%- set strategy = config.get('incremental_strategy') or 'merge' -%}
+  {%- set unique_key = config.get('unique_key') -%}
+  {%- set rebuild = should_full_refresh() or not lake_table_exists(path) -%}
+
+  {{ run_hooks(pre_hooks) }}
+  {%- call statement('main') -%}
+    {%- if rebuild -%}
+      {{ lake_write(identifier, path, sql, 'replace', config.get('partition_by')) }}
+    {%- elif strategy == 'append' -%}
+      {{ lake_write(identifier, path, sql, 'append') }}
+    {%- elif strategy == 'merge' -%}
+      {%- if not unique_key -%}
+        {{ exceptions.raise_compiler_error('lake_incremental merge needs unique_key on ' ~ identifier) }}
+      {%- endif -%}
+      {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+      {%- set merged -%}
+        select current_rows.* from global_temp.{{ identifier }} as current_rows
+        left anti join ({{ sql }}) as new_rows
+          on {% for key in keys %}current_rows.`{{ key }}` <=> new_rows.`{{ key }}`{% if not loop.last %} and {% endif %}{% endfor %}
+        union all
+        select * from ({{ sql }}) as new_rows
+      {%- endset -%}
+      {{ lake_write(identifier, path, merged, 'overwrite') }}
+    {%- else -%}
+      {{ exceptions.raise_compiler_error('lake_incremental: unknown incremental_strategy ' ~ strategy) }}
+    {%- endif -%}
+  {%- endcall -%}
+  {{ run_hooks(post_hooks) }}
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+
+
+{#-
+  Whether the model's Delta table exists: the runner exposes every existing lakehouse table as a global
+  temporary view before dbt starts, and the materializations create the view when they write the table.
+-#}
+{% macro lake_table_exists(path) -%}
+  {%- if not execute -%}{{ return(false) }}{%- endif -%}
+  {%- set found = run_query("show views in global_temp like '" ~ path.split('/')[-1] ~ "'") -%}
+  {{ return(found.rows | selectattr(1, 'equalto', path.split('/')[-1]) | list | length > 0) }}
+{%- endmacro %}
+
+
+{#- A Spark SQL string literal. -#}
+{% macro lake_literal(text) -%}
+  '{{ (text or '') | replace('\\', '\\\\') | replace("'", "\\'") | replace('\n', ' ') }}'
+{%- endmacro %}
+
+
+{#-
+  The statements shared by the lake materializations (run one by one; the last one is returned for `main`).
+  mode: replace (new schema, one CREATE OR REPLACE TABLE commit), overwrite (same schema), append.
+-#}
+{% macro lake_write(identifier, path, select_sql, mode, partition_by=none) -%}
   {%- set staging = identifier ~ '__dbt_new' -%}
   {%- set sink = identifier ~ '__dbt_sink' -%}
   {%- do run_query('create or replace temporary view ' ~ staging ~ ' as ' ~ select_sql) -%}
-  {%- set columns = adapter.get_columns_in_relation(api.Relation.create(identifier=staging)) -%}
+  {%- set described = run_query('describe ' ~ staging) -%}
   {%- set column_list = [] -%}
-  {%- for column in columns -%}
-    {%- do column_list.append('`' ~ column.name ~ '` ' ~ column.data_type) -%}
+  {%- set comments = {} -%}
+  {%- for row in described.rows -%}
+    {%- if row[0] and not row[0].startswith('#') -%}
+      {%- set documented = model.columns.get(row[0]) -%}
+      {%- if documented and documented.description -%}
+        {%- do comments.update({row[0]: documented.description}) -%}
+      {%- endif -%}
+      {%- do column_list.append('`' ~ row[0] ~ '` ' ~ row[1]) -%}
+    {%- endif -%}
   {%- endfor -%}
+  {%- set options = ["path " ~ lake_literal(path)] -%}
+  {%- if mode == 'replace' -%}
+    {%- do options.append("overwriteSchema 'true'") -%}
+    {%- do options.append("columnComments " ~ lake_literal(tojson(comments))) -%}
+    {%- do options.append("tableName " ~ lake_literal(identifier)) -%}
+    {%- do options.append("description " ~ lake_literal(model.description | truncate(1000, True, ''))) -%}
+    {%- if partition_by -%}
+      {%- set partitions = [partition_by] if partition_by is string else partition_by -%}
+      {%- do options.append("partitionBy " ~ lake_literal(partitions | join(','))) -%}
+    {%- endif -%}
+  {%- endif -%}
   {%- do run_query('create or replace temporary view ' ~ sink ~ ' (' ~ column_list | join(', ') ~ ')'
-        ~ " using delta options (path '" ~ path ~ "', overwriteSchema '" ~ ('true' if mode == 'overwrite' else 'false')
-        ~ "', description '" ~ (model.description | replace("'", "\\'") | truncate(500, True, '')) ~ "')") -%}
-  {%- if mode == 'overwrite' -%}
-    {%- do run_query('insert overwrite table ' ~ sink ~ ' select * from ' ~ staging) -%}
-  {%- else -%}
+        ~ ' using delta options (' ~ options | join(', ') ~ ')') -%}
+  {%- if mode == 'append' -%}
     {%- do run_query('insert into table ' ~ sink ~ ' select * from ' ~ staging) -%}
+  {%- else -%}
+    {%- do run_query('insert overwrite table ' ~ sink ~ ' select * from ' ~ staging) -%}
   {%- endif -%}
   {%- do run_query('drop view if exists ' ~ staging) -%}
   {%- do run_query('drop view if exists ' ~ sink) -%}
-  create or replace global temporary view {{ identifier }} using delta options (path '{{ path }}')
+  create or replace global temporary view {{ identifier }} using delta options (path {{ lake_literal(path) }})
 {%- endmacro %}
+
+
+{#-
+  Seeds. Locally a seed CSV is written as a Delta table (one CREATE OR REPLACE TABLE commit per run), typed by
+  the seed's `column_types` (otherwise the type dbt infers) and exposed as `global_temp.<seed>` like the models.
+  dbt only accepts `materialized: seed` for seeds, so this overrides the seed materialization for Spark and hands
+  the cluster target back to dbt's own.
+-#}
+{% materialization seed, adapter='spark' %}
+  {%- if target.name != 'local' -%}
+    {{ return(dbt.materialization_seed_default()) }}
+  {%- endif -%}
+  {%- set identifier = model['alias'] -%}
+  {%- set path = lake_path(config.get('layer', 'silver'), identifier) -%}
+  {%- set target_relation = api.Relation.create(identifier=identifier, schema='global_temp', type='view') -%}
+  {%- set agate_table = load_agate_table() -%}
+  {%- do store_result('agate_table', response='OK', agate_table=agate_table) -%}
+  {%- set column_types = config.get('column_types') or {} -%}
+  {%- set casts = [] -%}
+  {%- for column_name in agate_table.column_names -%}
+    {%- set data_type = column_types.get(column_name) or adapter.convert_type(agate_table, loop.index0) -%}
+    {%- do casts.append('cast(`' ~ column_name ~ '` as ' ~ data_type ~ ') as `' ~ column_name ~ '`') -%}
+  {%- endfor -%}
+  {%- set rows = [] -%}
+  {%- for row in agate_table.rows -%}
+    {%- set values = [] -%}
+    {%- for value in row -%}
+      {%- do values.append('null' if value is none else lake_literal(value | string)) -%}
+    {%- endfor -%}
+    {%- do rows.append('(' ~ values | join(', ') ~ ')') -%}
+  {%- endfor -%}
+  {%- set select_sql -%}
+    select {{ casts | join(', ') }}
+    from values {{ rows | join(', ') }}
+      as seed_rows({% for name in agate_table.column_names %}`{{ name }}`{% if not loop.last %}, {% endif %}{% endfor %})
+  {%- endset -%}
+
+  {{ run_hooks(pre_hooks) }}
+  {%- call statement('main') -%}
+    {{ lake_write(identifier, path, select_sql, 'replace') }}
+  {%- endcall -%}
+  {{ run_hooks(post_hooks) }}
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+
+
+{#-
+  lake_view — a global temporary view over the model's SQL (no Delta table): for cheap intermediate steps that
+  only feed other models in the same run, where a write would cost more than recomputing.
+-#}
+{% materialization lake_view, adapter='spark' %}
+  {%- set identifier = model['alias'] -%}
+  {%- set target_relation = api.Relation.create(identifier=identifier, schema='global_temp', type='view') -%}
+  {{ run_hooks(pre_hooks) }}
+  {%- call statement('main') -%}
+    create or replace global temporary view {{ identifier }} as {{ sql }}
+  {%- endcall -%}
+  {{ run_hooks(post_hooks) }}
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}

@@ -78,6 +78,9 @@ class FileOutcome:
     rule_counts: dict[str, int] = field(default_factory=dict)
     bronze_version: int | None = None
     rejected_version: int | None = None
+    gate_success: bool | None = None
+    gate_report: str | None = None
+    profile: str | None = None
     duration_seconds: float = 0.0
 
     @property
@@ -139,7 +142,7 @@ def ingest_file(landed: LandedFile, ctx: IngestContext) -> FileOutcome:
         rejected.abort()
         raise
     outcome.reject_ratio = outcome.rows_rejected / outcome.rows_read if outcome.rows_read else 0.0
-    if outcome.reject_ratio > feed.reject_threshold:
+    if outcome.reject_ratio > feed.reject_threshold and outcome.rows_read >= feed.reject_gate_min_rows:
         bronze.abort()
         outcome.status = "failed_gate"
         outcome.rows_held, outcome.rows_loaded = outcome.rows_loaded, 0

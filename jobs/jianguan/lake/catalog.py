@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from jianguan.errors import StorageError
-from jianguan.lake.tables import LakeTable
+from jianguan.lake.tables import LIBRARY_PROPERTY, LakeTable, library_of
+
+__all__ = ["LIBRARY_PROPERTY", "TableInfo", "TableStats", "list_tables", "table_library", "table_stats"]
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +77,6 @@ def list_tables(root: Path, *, layers: Sequence[str] | None = None, strict: bool
     return found
 
 
-LIBRARY_PROPERTY = "jianguan.library"
-"""Table property naming the library (of the eight) a table belongs to; set when the table is created."""
-
-
 @dataclass(frozen=True)
 class TableStats:
     version: int
@@ -95,8 +93,8 @@ def table_stats(path: Path) -> TableStats | None:
 
 
 def table_library(path: Path) -> str | None:
-    """The library a table declares in its properties (:data:`LIBRARY_PROPERTY`), if any."""
+    """The library a table declares (:data:`LIBRARY_PROPERTY`, kept in its description), if any."""
     table = LakeTable(path)
     if not table.exists():
         return None
-    return table.properties().get(LIBRARY_PROPERTY)
+    return library_of(table.load().metadata().description)

@@ -30,17 +30,33 @@ def commit_versions(table_uri: str) -> list[int]:
     return sorted(versions)
 
 
+FILE_TIME_KEY = "fileModificationTime"
+"""Key added to each commit info: the commit file's modification time (ms since the epoch)."""
+
+
 def commit_info(table_uri: str, version: int) -> dict[str, Any]:
-    """The ``commitInfo`` of one commit, with ``version`` added (empty apart from it when the commit has none)."""
+    """The ``commitInfo`` of one commit, with ``version`` and :data:`FILE_TIME_KEY` added.
+
+    The file time is what time travel by timestamp goes by (delta-rs and delta-spark, without in-commit
+    timestamps, both pick the last commit *file* modified at or before the time asked for). The ``timestamp``
+    inside ``commitInfo`` is taken by the writer a moment earlier, so travelling to it can land one version
+    short; :meth:`jianguan.lake.tables.LakeTable.history` therefore reports the file time, as delta-spark's
+    ``DESCRIBE HISTORY`` does.
+    """
     filesystem, root = filesystem_for(table_uri)
-    with filesystem.open_input_stream(f"{root}/_delta_log/{version:020d}.json") as stream:
+    path = f"{root}/_delta_log/{version:020d}.json"
+    with filesystem.open_input_stream(path) as stream:
         text = stream.read().decode("utf-8")
+    modified = filesystem.get_file_info(path).mtime_ns
+    extra: dict[str, Any] = {"version": version}
+    if modified is not None:
+        extra[FILE_TIME_KEY] = modified // 1_000_000
     for line in text.splitlines():
         if '"commitInfo"' in line:
             action = json.loads(line)
             if "commitInfo" in action:
-                return {**action["commitInfo"], "version": version}
-    return {"version": version}
+                return {**action["commitInfo"], **extra}
+    return extra
 
 
 def commit_infos(table_uri: str, limit: int | None = None) -> list[dict[str, Any]]:

@@ -28,7 +28,13 @@ OVERWRITE`` of a temporary view ``USING delta``):
   job id), so a failed job leaves neither a commit nor orphan files;
 * options: ``partitionBy`` (``"a,b"``, new tables; ``DataFrameWriter.partitionBy`` is rejected by Spark for Python
   sources), ``txnAppId`` + ``txnVersion`` (idempotent writes, as in delta-spark), ``userMetadata``,
-  ``replacePartitions`` (JSON object ``{"day": "2024-01-02"}``: overwrite only that partition).
+  ``replacePartitions`` (JSON object ``{"day": "2024-01-02"}``: overwrite only that partition),
+  ``overwriteSchema`` (``"true"`` with mode overwrite: the written schema — column comments included — and
+  ``partitionBy`` replace the table's, like delta-spark's option; the commit is a ``CREATE OR REPLACE TABLE``
+  that keeps the history), ``tableName`` / ``description`` (the table's name and comment in that commit),
+  ``columnComments`` (JSON object column → comment, stored as the columns' ``comment`` metadata; Spark does not
+  hand a view's column comments to a Python data source). dbt's
+  ``lake_table`` materialization writes every model this way: one commit per model per run.
 
 Persistent catalog tables (``CREATE TABLE … USING delta``) do not work with Python data sources (Spark does not
 pass their options back to the source); use temporary views. See ``docs/lakehouse-storage.md``.
@@ -50,6 +56,9 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.fs as pafs
+from deltalake import CommitProperties
+from deltalake.exceptions import DeltaError
+from deltalake.transaction import create_table_with_add_actions
 from pyspark.sql.datasource import (
     DataSource,
     DataSourceArrowWriter,
@@ -61,7 +70,7 @@ from pyspark.sql.pandas.types import to_arrow_schema
 from pyspark.sql.types import StructType
 
 from jianguan.errors import StorageError
-from jianguan.lake import partitions
+from jianguan.lake import partitions, protocol
 from jianguan.lake.files import (
     READ_BATCH_ROWS,
     DataFile,
@@ -74,6 +83,7 @@ from jianguan.lake.log import commit_infos
 from jianguan.lake.schema import (
     arrow_schema,
     check_same_schema,
+    delta_schema_from_arrow,
     delta_schema_from_spark_json,
     schema_json,
     strip_metadata,
@@ -165,6 +175,26 @@ def check_partition_filter(predicate: str, partition_columns: Sequence[str]) -> 
         )
 
 
+def _with_comments(schema: pa.Schema, raw: str | None) -> pa.Schema:
+    """``schema`` with the ``comment`` metadata of the columns named in the JSON object ``raw``."""
+    if not raw:
+        return schema
+    try:
+        comments = json.loads(raw)
+    except ValueError as exc:
+        raise StorageError(f"columnComments must be a JSON object: {exc}") from exc
+    if not isinstance(comments, dict):
+        raise StorageError("columnComments must be a JSON object of column → comment")
+    fields = []
+    for schema_field in schema:
+        comment = comments.get(schema_field.name)
+        if comment:
+            metadata = {**(schema_field.metadata or {}), b"comment": str(comment).encode()}
+            schema_field = schema_field.with_metadata(metadata)
+        fields.append(schema_field)
+    return pa.schema(fields)
+
+
 def read_target(schema: StructType) -> pa.Schema:
     """The Arrow schema Spark expects from the reader (it compares batches with exactly this)."""
     return strip_metadata(to_arrow_schema(schema, timezone="UTC"))
@@ -216,12 +246,20 @@ class DeltaDataSource(DataSource):
         incoming_delta = delta_schema_from_spark_json(schema.json())
         requested_partitions = [p.strip() for p in options.get("partitionby", "").split(",") if p.strip()]
         replace = json.loads(options["replacepartitions"]) if "replacepartitions" in options else None
+        replace_table = overwrite and options.get("overwriteschema", "false").lower() == "true"
+        if replace_table and (replace is not None or "txnappid" in options):
+            raise StorageError("overwriteSchema replaces the whole table: no replacePartitions or txnAppId")
         txn = None
         if "txnappid" in options or "txnversion" in options:
             if "txnappid" not in options or "txnversion" not in options:
                 raise StorageError("idempotent writes need both txnAppId and txnVersion")
             txn = AppTransaction(options["txnappid"], int(options["txnversion"]))
-        if table.exists():
+        if replace_table:
+            # The incoming schema (with its column comments) becomes the table's: nothing to check against.
+            table_schema = _with_comments(arrow_schema(incoming_delta), options.get("columncomments"))
+            partition_by = requested_partitions
+            partitions.check_partition_columns(table_schema, partition_by)
+        elif table.exists():
             snapshot = table.load()
             table.check_writable(snapshot)
             check_same_schema(
@@ -255,6 +293,9 @@ class DeltaDataSource(DataSource):
             txn=txn,
             user_metadata=options.get("usermetadata"),
             replace_partitions={k: partitions.serialize(v) for k, v in replace.items()} if replace else None,
+            replace_table=replace_table,
+            table_name=options.get("tablename"),
+            description=options.get("description"),
         )
 
 
@@ -355,6 +396,9 @@ class DeltaWriter(DataSourceArrowWriter):
         txn: AppTransaction | None,
         user_metadata: str | None,
         replace_partitions: dict[str, str | None] | None,
+        replace_table: bool = False,
+        table_name: str | None = None,
+        description: str | None = None,
     ) -> None:
         self.uri = uri
         self.schema = schema
@@ -364,6 +408,9 @@ class DeltaWriter(DataSourceArrowWriter):
         self.txn = txn
         self.user_metadata = user_metadata
         self.replace_partitions = replace_partitions
+        self.replace_table = replace_table
+        self.table_name = table_name
+        self.description = description
 
     @property
     def file_prefix(self) -> str:
@@ -401,6 +448,9 @@ class DeltaWriter(DataSourceArrowWriter):
         metadata: dict[str, Any] = {JOB_ID_KEY: self.job_id}
         if self.user_metadata:
             metadata["userMetadata"] = self.user_metadata
+        if self.replace_table:
+            self._replace_table(files, metadata)
+            return
         replace = (
             [(k, "=", "" if v is None else v) for k, v in self.replace_partitions.items()]
             if self.replace_partitions
@@ -427,6 +477,33 @@ class DeltaWriter(DataSourceArrowWriter):
             result.version,
             len(files),
             sum(m.rows for m in messages if isinstance(m, DeltaCommitMessage)),
+        )
+
+    def _replace_table(self, files: Sequence[DataFile], metadata: dict[str, Any]) -> None:
+        """One ``CREATE OR REPLACE TABLE`` commit: new schema, partitioning, name, comment and files.
+
+        The table's existing properties are kept (with the defaults that keep it readable by delta-spark); the
+        older versions stay in the log, so time travel and ``history()`` still see them.
+        """
+        table = LakeTable(self.uri)
+        exists = table.exists()
+        configuration = {**protocol.DEFAULT_PROPERTIES, **(table.properties() if exists else {})}
+        try:
+            create_table_with_add_actions(
+                self.uri,
+                delta_schema_from_arrow(self.schema),
+                [f.add_action() for f in files],
+                mode="overwrite" if exists else "error",
+                partition_by=self.partition_by or None,
+                name=self.table_name,
+                description=self.description,
+                configuration=configuration,
+                commit_properties=CommitProperties(custom_metadata=metadata),
+            )
+        except DeltaError as exc:
+            raise StorageError(f"replacing {self.uri}: {exc}") from exc
+        log.info(
+            "write job %s replaced %s (schema and data) with %d file(s)", self.job_id, self.uri, len(files)
         )
 
     def abort(self, messages: Sequence[WriterCommitMessage | None]) -> None:

@@ -39,7 +39,7 @@ from deltalake.transaction import AddAction, RemoveAction, create_table_with_add
 from jianguan.errors import CommitConflictError, StorageError
 from jianguan.lake import partitions, protocol
 from jianguan.lake.files import DataFile, absolute_path, filesystem_for
-from jianguan.lake.log import commit_info, commit_infos
+from jianguan.lake.log import FILE_TIME_KEY, commit_info, commit_infos
 from jianguan.lake.schema import (
     SchemaMismatchError,
     arrow_schema,
@@ -120,6 +120,23 @@ class FileEntry:
     num_records: int | None
 
 
+LIBRARY_PROPERTY = "jianguan.library"
+"""Pseudo-property naming the library (of the eight, or e.g. ``risk``) a table belongs to. delta-rs accepts only
+Delta's own table properties, so :meth:`LakeTable.create` stores it in the table description as ``[library=x]``."""
+_LIBRARY_TAG = re.compile(r"\[library=([A-Za-z0-9_]+)\]")
+
+
+def library_description(library: str, description: str | None) -> str:
+    tag = f"[library={library}]"
+    return f"{description} {tag}" if description else tag
+
+
+def library_of(description: str | None) -> str | None:
+    """The library tagged in a table description by :func:`library_description`, if any."""
+    match = _LIBRARY_TAG.search(description or "")
+    return match.group(1) if match else None
+
+
 def _delta_error(where: str, exc: Exception) -> StorageError:
     return StorageError(f"{where}: {exc}")
 
@@ -184,6 +201,10 @@ class LakeTable:
             check_same_schema(table.uri, table.schema_json(), schema_json(delta_schema))
             return table
         configuration = {**protocol.DEFAULT_PROPERTIES, **(properties or {})}
+        library = configuration.pop(LIBRARY_PROPERTY, None)
+        # delta-rs refuses non-Delta properties: the library goes into the description.
+        if library is not None:
+            description = library_description(library, description)
         try:
             DeltaTable.create(
                 table.uri,
@@ -231,8 +252,7 @@ class LakeTable:
     def _check_committed_by(self, version: int, point: dt.datetime) -> None:
         """delta-rs answers a time before the first commit with version 0; that snapshot did not exist yet."""
         aware = point if point.tzinfo else point.replace(tzinfo=dt.UTC)
-        entry = commit_info(self.uri, version)
-        committed = dt.datetime.fromtimestamp(entry.get("timestamp", 0) / 1000, tz=dt.UTC)
+        committed = commit_time(commit_info(self.uri, version))
         if committed > aware:
             raise StorageError(
                 f"{self.uri}: no snapshot at {point.isoformat()}; the earliest is version {version} "
@@ -320,12 +340,16 @@ class LakeTable:
         return table
 
     def history(self, limit: int | None = None) -> list[Commit]:
-        """Commits, newest first (those whose JSON commit file is still in the log)."""
+        """Commits, newest first (those whose JSON commit file is still in the log).
+
+        ``timestamp`` is the commit file's modification time — the time ``read(as_of=…)`` goes by — as in
+        delta-spark's ``DESCRIBE HISTORY``; the writer's own clock reading is in ``custom["timestamp"]``.
+        """
         self.load()  # refuses unsupported tables, like every other operation
         return [
             Commit(
                 version=int(entry["version"]),
-                timestamp=dt.datetime.fromtimestamp(entry.get("timestamp", 0) / 1000, tz=dt.UTC),
+                timestamp=commit_time(entry),
                 operation=str(entry.get("operation", "")),
                 parameters=dict(entry.get("operationParameters") or {}),
                 metrics=dict(entry.get("operationMetrics") or {}),
@@ -335,7 +359,7 @@ class LakeTable:
                     if k
                     not in {
                         "version",
-                        "timestamp",
+                        FILE_TIME_KEY,
                         "operation",
                         "operationParameters",
                         "operationMetrics",
@@ -515,9 +539,16 @@ class LakeTable:
         """Delete the rows matching ``predicate`` (files are rewritten; no deletion vectors)."""
 
         def attempt(table: DeltaTable, properties: CommitProperties) -> dict[str, Any]:
-            return table.delete(predicate, commit_properties=properties)
+            metrics = table.delete(predicate, commit_properties=properties)
+            if not metrics.get("num_removed_files"):
+                raise _NothingToCommit()  # delta-rs makes no commit when no file holds a matching row
+            return metrics
 
-        return self._commit("delete", attempt, txn=None, metadata=metadata, retryable=False)
+        try:
+            return self._commit("delete", attempt, txn=None, metadata=metadata, retryable=False)
+        except _NothingToCommit:
+            log.info("delete from %s: no row matches %s, nothing committed", self.uri, predicate)
+            return CommitResult(version=self.version(), committed=False)
 
     def merge(
         self,
@@ -729,6 +760,12 @@ class LakeTable:
             raise _delta_error(f"checkpoint {self.uri}", exc) from exc
         log.info("checkpoint of %s at version %d", self.uri, table.version())
         return table.version()
+
+
+def commit_time(entry: Mapping[str, Any]) -> dt.datetime:
+    """When a commit (an entry of :func:`~jianguan.lake.log.commit_info`) counts as made for time travel."""
+    millis = entry.get(FILE_TIME_KEY, entry.get("timestamp", 0))
+    return dt.datetime.fromtimestamp(int(millis) / 1000, tz=dt.UTC)
 
 
 class _NothingToCommit(Exception):

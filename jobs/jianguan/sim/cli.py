@@ -46,17 +46,21 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     if args.days < 1:
         log.error("--days must be at least 1")
         return 2
-    config = SimConfig(
-        scale=SCALES[args.scale],
-        seed=args.seed,
-        days=args.days,
-        start=args.start,
-        province_code=args.province or settings.province_code,
-        landing_root=(args.landing or settings.landing_root).expanduser().resolve(),
-        truth_root=(args.truth or settings.truth_root).expanduser().resolve(),
-        schemas_root=settings.schemas_root,
-        dirt=DirtConfig.clean() if args.clean else DirtConfig(),
-    )
+    try:
+        config = SimConfig(
+            scale=SCALES[args.scale],
+            seed=args.seed,
+            days=args.days,
+            start=args.start,
+            province_code=args.province or settings.province_code,
+            landing_root=(args.landing or settings.landing_root).expanduser().resolve(),
+            truth_root=(args.truth or settings.truth_root).expanduser().resolve(),
+            schemas_root=settings.schemas_root,
+            dirt=DirtConfig.clean() if args.clean else DirtConfig(),
+        )
+    except ValueError as exc:  # e.g. the truth folder inside the landing root
+        log.error("%s", exc)
+        return 2
     summary = simulate(config)
     rate = summary.rows / summary.seconds if summary.seconds else 0.0
     print(

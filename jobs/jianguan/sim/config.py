@@ -165,6 +165,11 @@ class SimConfig:
     def __post_init__(self) -> None:
         if self.days < 1:
             raise ValueError("days must be at least 1")
+        # The pipeline scans the landing root; ground truth found there would be ingested as a feed (or
+        # make the answers visible to the code being evaluated), so the two trees must not nest.
+        landing, truth = self.landing_root.resolve(), self.truth_root.resolve()
+        if truth == landing or truth.is_relative_to(landing) or landing.is_relative_to(truth):
+            raise ValueError(f"ground truth {truth} and landing root {landing} must be separate folders")
 
     @property
     def truncated_files(self) -> int:

@@ -129,6 +129,11 @@ class Simulation:
         self.truncate_day = self.world.end
         self._table_rows: dict[str, int] = {}
 
+    @property
+    def rows_written(self) -> int:
+        """Rows written so far in this run (safe to read from a progress-reporting thread)."""
+        return sum(list(self._table_rows.values()))
+
     # -- run -----------------------------------------------------------------------------------------------------
     def run(self) -> SimulationSummary:
         started = clock.perf_counter()
@@ -345,6 +350,16 @@ class _DayDelivery:
         if late_from is not None:
             self.truth.dirty(file, row, "late_arrival", detail={"business_date": late_from.isoformat(),
                                                                   "delivered": self.day.isoformat()})  # fmt: skip
+        cross_channel = emission.notes.get("cross_channel")
+        if cross_channel is not None:
+            eligible, planted, national = cross_channel
+            if eligible:
+                self.truth.count_eligible("cross_channel")
+            if planted:
+                self.truth.count("cross_channel")
+                self.truth.count_eligible("national_share")
+            if national:
+                self.truth.count("national_share")
         if emission.event_id is not None:
             self.truth.complaint_link(
                 {"event_id": emission.event_id, "channel": emission.notes.get("channel"), "feed": feed.name,

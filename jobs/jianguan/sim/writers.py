@@ -1,9 +1,9 @@
 """Streaming file writers for every feed format, with byte-for-byte reproducible output.
 
 One writer per (feed, delivery day). Rows are written as they come, so memory does not grow with the file
-(XLSX keeps openpyxl's shared-string table, which grows with distinct strings). Reproducibility: CSV, JSON,
-JSONL and XML contain nothing but the data; XLSX files are re-packed after openpyxl saves them, with fixed
-zip entry times and fixed document properties, because openpyxl stamps both with the wall clock.
+(XLSX too: :mod:`jianguan.sim.xlsx` streams rows into the zip entry). Reproducibility: CSV, JSON, JSONL and
+XML contain nothing but the data; XLSX files carry the delivery date as every zip entry time and document
+timestamp, never the wall clock.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import io
 import json
 import re
 import shutil
-import tempfile
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,10 +21,10 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
+from jianguan.sim.xlsx import StreamingXlsxWriter, column_letter
 from jianguan.spec.model import FeedSpec
 
 XML_ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gbk": "GBK", "gb18030": "GB18030"}
-_CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 @dataclass(frozen=True)
@@ -120,8 +118,7 @@ class FeedWriter:
         self._closed = False
         self._handle: IO[str] | None = None
         self._csv: Any = None
-        self._workbook: Any = None
-        self._sheet: Any = None
+        self._sheet: StreamingXlsxWriter | None = None
         self._open()
 
     # -- opening ---------------------------------------------------------------------------------------------
@@ -147,22 +144,21 @@ class FeedWriter:
             self._handle.write(f'<?xml version="1.0" encoding="{label}"?>\n<{self._xml_root()}>\n')
 
     def _open_xlsx(self) -> None:
-        from openpyxl import Workbook
-        from openpyxl.utils import get_column_letter
-
-        self._workbook = Workbook(write_only=True)
         options = self.feed.xlsx
         sheet_name = (
             options.sheet if options and isinstance(options.sheet, str) else _sheet_title(self.feed.label_zh)
         )
-        self._sheet = self._workbook.create_sheet(sheet_name)
         title_rows = options.title_rows if options else 0
-        last_column = get_column_letter(max(1, len(self.headers)))
+        last_column = column_letter(max(1, len(self.headers)))
+        merged = (
+            [f"A{number}:{last_column}{number}" for number in range(1, title_rows + 1)]
+            if len(self.headers) > 1
+            else []
+        )
+        self._sheet = StreamingXlsxWriter(self.path, sheet_name, self.delivery_date, merged)
         for number in range(1, title_rows + 1):
             text = self.title if number == 1 else f"导出日期：{self.delivery_date.isoformat()}"
             self._sheet.append([text])
-            if len(self.headers) > 1:
-                self._sheet.merged_cells.add(f"A{number}:{last_column}{number}")
         self._sheet.append(list(self.headers))
 
     def _records_path(self) -> list[str]:
@@ -193,6 +189,7 @@ class FeedWriter:
         if fmt == "csv":
             self._csv.writerow([text_value(v, self.true_false) for v in values])
         elif fmt == "xlsx":
+            assert self._sheet is not None
             self._sheet.append([xlsx_value(v, self.true_false) for v in values])
         elif fmt == "jsonl":
             assert self._handle is not None
@@ -220,7 +217,8 @@ class FeedWriter:
         self._closed = True
         fmt = self.feed.format
         if fmt == "xlsx":
-            self._save_xlsx()
+            assert self._sheet is not None
+            self._sheet.close()
         else:
             assert self._handle is not None
             if fmt == "json":
@@ -230,36 +228,10 @@ class FeedWriter:
             self._handle.close()
         return describe(self.feed, self.path, self.relative_path, self.rows, self.delivery_date)
 
-    def _save_xlsx(self) -> None:
-        with tempfile.TemporaryDirectory(prefix="jianguan-sim-") as folder:
-            raw = Path(folder) / "raw.xlsx"
-            self._workbook.save(raw)
-            repack_zip(raw, self.path, self.delivery_date)
-
 
 def _sheet_title(label: str) -> str:
     cleaned = re.sub(r"[\[\]:*?/\\]", "", label)
     return cleaned[:31] or "Sheet1"
-
-
-def repack_zip(source: Path, target: Path, stamp: date) -> None:
-    """Copy a zip with every entry time set to ``stamp`` and the OOXML created/modified times fixed.
-
-    openpyxl writes the current time into each zip entry and into docProps/core.xml; without this, two runs
-    with the same arguments would produce different bytes.
-    """
-    fixed_time = (stamp.year, stamp.month, stamp.day, 0, 0, 0)
-    iso = f"{stamp.isoformat()}T00:00:00Z".encode()
-    with zipfile.ZipFile(source) as original, zipfile.ZipFile(target, "w") as repacked:
-        for entry in original.infolist():
-            data = original.read(entry.filename)
-            if entry.filename == "docProps/core.xml":
-                data = _CORE_TIMES.sub(lambda m: m.group(1) + iso + m.group(3), data)
-            info = zipfile.ZipInfo(entry.filename, date_time=fixed_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            repacked.writestr(info, data, compresslevel=6)
 
 
 def describe(feed: FeedSpec, path: Path, relative_path: str, rows: int, delivery_date: date) -> WrittenFile:

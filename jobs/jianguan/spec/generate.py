@@ -61,6 +61,8 @@ def drifted_files(std: Standard, project_root: Path) -> list[Path]:
 def _stale_generated(project_root: Path, wanted: dict[Path, str]) -> list[Path]:
     candidates = [
         *(project_root / "dbt_project" / "models" / "staging").glob("*/_*__sources.yml"),
+        *(project_root / "dbt_project" / "models" / "staging").glob("*/_*__models.yml"),
+        *(project_root / "dbt_project" / "models" / "staging").glob("*/stg_*.sql"),
         *(project_root / "expectations" / "suites").glob("bronze__*__batch.json"),
     ]
     return sorted(p for p in candidates if p not in wanted)

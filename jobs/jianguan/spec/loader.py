@@ -19,8 +19,10 @@ from pydantic import BaseModel, ValidationError
 
 from jianguan.errors import SchemaError
 from jianguan.spec.model import (
+    FORMATS,
     CodeList,
     Envelope,
+    ExportField,
     ExportLayout,
     FeedSpec,
     FieldSpec,
@@ -123,7 +125,8 @@ class _Problems:
 def _read_yaml(path: Path, problems: _Problems) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            # libyaml's C loader when present (several times faster over ~200 files), same safe semantics
+            return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         problems.add(path, f"cannot read YAML: {exc}")
         return None
@@ -274,21 +277,61 @@ def _check_exports(std: Standard, problems: _Problems) -> None:
             problems.add(path, f"table {layout.table!r} does not exist")
             continue
         table = std.tables[layout.table]
-        if layout.record_id not in table.field_names:
-            problems.add(path, f"record_id {layout.record_id!r} is not a field of {table.name}")
+        for record_field in layout.record_id_fields:
+            if record_field not in table.field_names:
+                problems.add(path, f"record_id {record_field!r} is not a field of {table.name}")
         codes = [f.code for f in layout.fields]
         for dupe in sorted({c for c in codes if codes.count(c) > 1}):
             problems.add(path, f"national field {dupe!r} appears twice")
+        if std.envelope is not None:
+            envelope_codes = {f.code for f in std.envelope.fields}
+            for clash in sorted(envelope_codes.intersection(codes)):
+                problems.add(path, f"national field {clash!r} collides with an envelope field")
         for export_field in layout.fields:
-            if export_field.source_field and export_field.source_field not in table.field_names:
-                problems.add(
-                    path,
-                    f"{export_field.code}: from {export_field.source_field!r} is not a field of {table.name}",
-                )
-            if export_field.code_list and export_field.code_list not in std.codes:
-                problems.add(
-                    path, f"{export_field.code}: code list {export_field.code_list!r} does not exist"
-                )
+            _check_export_field(std, table, export_field, path, problems)
+        for rule in layout.order_checks:
+            for code in (rule.later, rule.earlier):
+                if code not in codes:
+                    problems.add(path, f"order check {rule.rule_id}: {code!r} is not a field of the layout")
+
+
+def _check_export_field(
+    std: Standard, table: TableSpec, export_field: ExportField, path: Path, problems: _Problems
+) -> None:
+    """One national field against its source field: the layout may narrow, never contradict, the table.
+
+    A personal source field (``pii`` other than ``none``) may be exported only when the national layout
+    requires it; anything else classified as personal must never reach an export file.
+    """
+    where = export_field.code
+    if export_field.code_list and export_field.code_list not in std.codes:
+        problems.add(path, f"{where}: code list {export_field.code_list!r} does not exist")
+    if export_field.format is not None and export_field.format not in FORMATS:
+        problems.add(path, f"{where}: unknown format {export_field.format!r}")
+    if export_field.type in {"date", "timestamp"} and not export_field.date_format:
+        problems.add(path, f"{where}: a {export_field.type} field needs a date_format")
+    for role, name in (("from", export_field.source_field), ("fallback", export_field.fallback)):
+        if name is None:
+            continue
+        if name not in table.field_names:
+            problems.add(path, f"{where}: {role} {name!r} is not a field of {table.name}")
+            continue
+        source = table.field(name)
+        if source.type != export_field.type:
+            problems.add(
+                path, f"{where}: type {export_field.type} differs from {table.name}.{name} ({source.type})"
+            )
+        if export_field.code_list and source.code_list and source.code_list != export_field.code_list:
+            problems.add(
+                path,
+                f"{where}: code list {export_field.code_list!r} differs from {name}'s {source.code_list!r}",
+            )
+        if source.pii != "none" and not export_field.required:
+            problems.add(
+                path,
+                f"{where}: {table.name}.{name} is personal ({source.pii}) but the layout does not require it; "
+                "personal fields are exported only when the national layout requires them",
+            )
 
 
 def _check_glossary(std: Standard, problems: _Problems) -> None:

@@ -215,6 +215,9 @@ class FeedSpec(_Strict):
     encoding: Literal["utf-8", "utf-8-sig", "gbk", "gb18030"] = "utf-8"
     file_pattern: str = Field(min_length=1)
     reject_threshold: float = Field(default=0.2, ge=0, le=1)
+    reject_gate_min_rows: int = Field(default=50, ge=0)
+    """The reject-ratio gate judges files of at least this many rows: on fewer, one bad row is noise, not a
+    broken export (its rows are still quarantined one by one)."""
     description: str | None = None
     csv: CsvOptions | None = None
     xlsx: XlsxOptions | None = None
@@ -254,8 +257,28 @@ class ExportField(_Strict):
     code_list: str | None = None
     date_format: str | None = None
     description: str | None = None
+    fallback: str | None = None
+    """Source field whose value is exported when ``from`` is empty (e.g. the clear USCC of a unit party)."""
+    provenance: Provenance | None = None
+    """Whether the national field name was seen in a public source or is the house name (inferred)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class OrderCheck(_Strict):
+    """A cross-field rule of a layout: ``later`` must come after ``earlier`` (both national field codes).
+
+    The national import validators state such rules (报送时间 after 检查时间, 结案日期 after 立案时间); a record
+    where either value is empty is not checked.
+    """
+
+    rule_id: str
+    later: str
+    earlier: str
+    strict: bool = False
+    message_zh: str = Field(min_length=1)
+
+    _check_rule = field_validator("rule_id")(classmethod(lambda cls, v: _snake(v)))
 
 
 class ExportLayout(_Strict):
@@ -266,13 +289,25 @@ class ExportLayout(_Strict):
     table: str
     format: Literal["jsonl", "csv", "xml"] = "jsonl"
     encoding: Literal["utf-8", "gbk", "gb18030"] = "utf-8"
-    record_id: str
+    record_id: str | list[str]
     version: str = "1.0"
     description: str | None = None
     xml_record_tag: str | None = None
     fields: list[ExportField] = Field(min_length=1)
+    order_checks: list[OrderCheck] = Field(default_factory=list)
 
     _check_name = field_validator("name")(classmethod(lambda cls, v: _snake(v)))
+
+    @property
+    def record_id_fields(self) -> list[str]:
+        """The source fields whose values (joined by ``|``) make the record's unique id."""
+        return [self.record_id] if isinstance(self.record_id, str) else list(self.record_id)
+
+    def export_field(self, code: str) -> ExportField:
+        for spec in self.fields:
+            if spec.code == code:
+                return spec
+        raise KeyError(f"export layout {self.name} has no field {code!r}")
 
 
 class Envelope(_Strict):

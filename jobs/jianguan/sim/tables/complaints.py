@@ -210,7 +210,13 @@ class ComplaintGenerator(TableGenerator):
             for position, (channel, delay) in enumerate(event.channels):
                 created = business + timedelta(days=delay)
                 if created == business:
-                    yield from self._create(event, channel, position, delivery)
+                    marked = position > 0
+                    for emission in self._create(event, channel, position, delivery):
+                        if not marked and emission.table != "complaint_events":
+                            # the primary record carries the event-level dirt decision, counted once
+                            emission.notes["cross_channel"] = self._cross_channel_facts(event)
+                            marked = True
+                        yield emission
                 else:
                     self.ctx.queues.put("complaint_create", created, (business.isoformat(), seq, position))
         for day_text, seq, position in self.ctx.queues.take("complaint_create", business):
@@ -220,6 +226,14 @@ class ComplaintGenerator(TableGenerator):
             yield from self._native_dispatch(business, seq, delivery)
         for item in self.ctx.queues.take("complaint_update", business):
             yield from self._update(item, business)
+
+    @staticmethod
+    def _cross_channel_facts(event: RealEvent) -> tuple[bool, bool, bool]:
+        """(eligible, planted, also national) for the cross-channel dirt of one real event."""
+        eligible = not event.linked_transfer and event.request in ("投诉", "举报")
+        planted = eligible and len(event.channels) > 1
+        national = planted and any(channel == CHANNEL_NATIONAL for channel, _ in event.channels)
+        return eligible, planted, national
 
     def _create(self, event: RealEvent, channel: str, position: int, delivery: date) -> Iterator[Emission]:
         multi = len(event.channels) > 1

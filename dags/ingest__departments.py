@@ -1,0 +1,5 @@
+"""Airflow DAG: Ingest the departments sources' landed files into bronze (see jianguan.orchestration.dags.ingest_dag)."""
+
+from jianguan.orchestration.dags import ingest_dag
+
+dag = ingest_dag("departments")

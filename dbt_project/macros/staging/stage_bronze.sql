@@ -1,0 +1,101 @@
+{#-
+  The whole SQL of a staging model, derived from the bronze source's columns in the generated sources YAML
+  (itself rendered from schemas/): no field list is typed twice.
+
+  Per column (meta from schemas/):
+    * free text (PII class free_text): trimmed, written as it was (narrative text keeps its punctuation);
+    * USCC / organisation code: upper case, separators removed;
+    * codes (a code list, a code format, or a name ending in _code/_codes): clean text, upper case;
+    * other text: half-width, trimmed, whitespace collapsed, '' → null;
+    * every other type: cast to its declared type (bronze is typed already; the cast pins the contract);
+    * `<field>_token` columns are kept as they are; of the lineage columns batch_id, source_system,
+      logical_date and ingested_at are kept.
+  Grain: the latest version per business key — ordered by the table's `order_by` column, then the delivery
+  (logical_date, ingested_at, batch_id) and the row number in the file, newest first.
+-#}
+{% macro stage_bronze(source_name, table_name) -%}
+  {%- set relation = source(source_name, table_name) -%}
+  {%- if not execute -%}
+    select * from {{ relation }}
+  {%- else -%}
+    {%- set node = graph.sources['source.' ~ project_name ~ '.' ~ source_name ~ '.' ~ table_name] -%}
+    {%- set keys = node.meta.business_key -%}
+    {%- set order_by = node.meta.order_by -%}
+    {%- set kept_lineage = ['batch_id', 'source_system', 'logical_date', 'ingested_at'] -%}
+    {%- set identifier_formats = ['uscc', 'org_code'] -%}
+    {%- set code_formats = ['item_code', 'checklist_code', 'region_code', 'party_code'] -%}
+    {%- set output = [] -%}
+with
+
+source as (
+
+    select * from {{ relation }}
+
+),
+
+standardised as (
+
+    select
+    {%- for column in node.columns.values() %}
+      {%- set meta = column.meta or {} -%}
+      {%- set role = meta.get('role') -%}
+      {%- set name = column.name -%}
+      {%- set quoted = '`' ~ name ~ '`' -%}
+      {%- if role == 'lineage' %}
+        {%- if name in kept_lineage %}{% do output.append(name) %}{% endif %}
+        {{ quoted }},
+      {%- elif role == 'token' %}
+        {%- do output.append(name) %}
+        {{ quoted }},
+      {%- else %}
+        {%- do output.append(name) -%}
+        {%- if column.data_type != 'string' %}
+        cast({{ quoted }} as {{ column.data_type }}) as {{ quoted }},
+        {%- elif meta.get('pii') == 'free_text' %}
+        nullif(trim({{ quoted }}), '') as {{ quoted }},
+        {%- elif meta.get('format') in identifier_formats %}
+        {{ clean_identifier(quoted) }} as {{ quoted }},
+        {%- elif meta.get('code_list') or meta.get('format') in code_formats
+              or name.endswith('_code') or name.endswith('_codes') %}
+        {{ clean_code(quoted) }} as {{ quoted }},
+        {%- else %}
+        {{ clean_text(quoted) }} as {{ quoted }},
+        {%- endif %}
+      {%- endif %}
+    {%- endfor %}
+        1 as _one
+    from source
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by {% for key in keys %}`{{ key }}`{% if not loop.last %}, {% endif %}{% endfor %}
+            order by
+                {% if order_by %}`{{ order_by }}` desc nulls last,{% endif %}
+                logical_date desc,
+                ingested_at desc,
+                batch_id desc,
+                source_row_number desc
+        ) as _version_rank
+    from standardised
+
+),
+
+final as (
+
+    select
+    {%- for name in output %}
+        `{{ name }}`{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    from ranked
+    where _version_rank = 1
+
+)
+
+select * from final
+  {%- endif -%}
+{%- endmacro %}

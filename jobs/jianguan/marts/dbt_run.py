@@ -1,0 +1,278 @@
+"""Run the dbt project in-process on the lakehouse's SparkSession and summarise what it built.
+
+Embedded mode (target ``local``, dbt-spark's ``session`` method): dbt-spark's cursor calls
+``SparkSession.builder.getOrCreate()``, which returns the session :func:`jianguan.spark.spark_session` prepared
+(with the ``delta`` data source registered), as long as dbt runs in this process — hence ``dbtRunner`` rather than
+a subprocess. Before dbt starts, every lakehouse table is exposed as a global temporary view
+``global_temp.<table>`` (the one SQL naming of the lakehouse, see ``docs/marts.md``); bronze tables that ingestion
+has not written yet get an empty view of their schema, so a partial lakehouse still builds (empty models).
+
+Cluster mode (target ``cluster``, ``thrift``): dbt talks to a Spark Thrift Server with native Delta; no local
+session is needed and the stock materializations build ``file_format: delta`` tables.
+
+Artifacts (manifest, run results, the docs site, logs) go under ``<lakehouse root>/_dbt/`` so that concurrent
+lakehouses (tests, environments) never share dbt's target folder and the docs stay with the data they describe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jianguan.errors import JianguanError
+from jianguan.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from jianguan.spec.loader import Standard
+
+log = logging.getLogger(__name__)
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+VIEW_LAYERS = ("bronze", "silver", "gold")
+"""Layers whose Delta tables are exposed to dbt (sources and already-built models)."""
+DBT_DIR_NAME = "_dbt"
+
+
+class DbtRunError(JianguanError):
+    """dbt could not run at all (bad project, adapter error), as opposed to models or tests failing."""
+
+
+@dataclass
+class DbtSummary:
+    """What one dbt invocation did."""
+
+    command: str
+    success: bool
+    seconds: float
+    models: dict[str, str] = field(default_factory=dict)
+    """model name → status (success / error / skipped)."""
+    tests: dict[str, str] = field(default_factory=dict)
+    """test name → status (pass / fail / warn / error / skipped)."""
+    seeds: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    """model or seed name → row count of its Delta table after the run."""
+    paths: dict[str, str] = field(default_factory=dict)
+    target_dir: str = ""
+
+    @property
+    def tests_passed(self) -> int:
+        return sum(1 for status in self.tests.values() if status == "pass")
+
+    @property
+    def tests_failed(self) -> int:
+        return sum(1 for status in self.tests.values() if status in ("fail", "error"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "success": self.success,
+            "seconds": round(self.seconds, 2),
+            "models_built": sorted(name for name, status in self.models.items() if status == "success"),
+            "models_failed": sorted(name for name, status in self.models.items() if status == "error"),
+            "seeds": dict(sorted(self.seeds.items())),
+            "tests_passed": self.tests_passed,
+            "tests_failed": self.tests_failed,
+            "failed_tests": sorted(
+                name for name, status in self.tests.items() if status in ("fail", "error")
+            ),
+            "rows": dict(sorted(self.rows.items())),
+            "paths": dict(sorted(self.paths.items())),
+            "target_dir": self.target_dir,
+        }
+
+
+def dbt_dir(settings: Settings) -> Path:
+    return settings.resolved_lakehouse_root / DBT_DIR_NAME
+
+
+def _delta_tables(layer_dir: Path) -> list[Path]:
+    if not layer_dir.is_dir():
+        return []
+    return sorted(p for p in layer_dir.iterdir() if (p / "_delta_log").is_dir())
+
+
+def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -> dict[str, str]:
+    """Create ``global_temp.<table>`` over every Delta table of the exposed layers; returns name → path.
+
+    Bronze tables of the standard that do not exist yet get an empty view with their schema (fields, tokens,
+    lineage) — a source dbt can read, which keeps the staging layer complete when a feed has not arrived.
+    """
+    from jianguan.spec.render.schemas import REJECTED_SUFFIX, bronze_spark_schema, spark_schema_of
+
+    exposed: dict[str, str] = {}
+    for layer in VIEW_LAYERS:
+        for path in _delta_tables(settings.resolved_lakehouse_root / layer):
+            spark.sql(
+                f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW `{path.name}` USING delta OPTIONS (path '{path}')"
+            )
+            exposed[path.name] = str(path)
+    empty = 0
+    for table in std.tables:
+        for name, schema in (
+            (table, bronze_spark_schema(std, table)),
+            (f"{table}{REJECTED_SUFFIX}", spark_schema_of(std.lineage.rejected)),
+        ):
+            if name not in exposed:
+                # Pure SQL (no DataFrame from Python data): dozens of these must stay cheap.
+                columns = ", ".join(
+                    f"cast(null as {field.dataType.simpleString()}) as `{field.name}`" for field in schema
+                )
+                spark.sql(f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW `{name}` AS SELECT {columns} WHERE false")
+                empty += 1
+    log.info(
+        "exposed %d lakehouse table(s) as global_temp views, %d empty bronze view(s)", len(exposed), empty
+    )
+    return exposed
+
+
+def dbt_args(
+    command: Sequence[str],
+    settings: Settings,
+    *,
+    logical_date: dt.date | None = None,
+    select: Sequence[str] = (),
+    full_refresh: bool = False,
+    extra_vars: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """The dbt command line (a pure function of its arguments, unit-tested)."""
+    target_dir = dbt_dir(settings)
+    variables: dict[str, Any] = {
+        "lakehouse_root": str(settings.resolved_lakehouse_root),
+        "thrift_host": settings.dbt_thrift_host,
+        "thrift_port": settings.dbt_thrift_port,
+    }
+    if logical_date is not None:
+        variables["logical_date"] = logical_date.isoformat()
+    variables.update(extra_vars or {})
+    args = [
+        *command,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        settings.dbt_target,
+        "--target-path",
+        str(target_dir / "target"),
+        "--log-path",
+        str(target_dir / "logs"),
+        "--vars",
+        json.dumps(variables, sort_keys=True),
+    ]
+    if select:
+        args += ["--select", *select]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+def _summarise(command: str, result: Any, settings: Settings, seconds: float, success: bool) -> DbtSummary:
+    summary = DbtSummary(
+        command=command, success=success, seconds=seconds, target_dir=str(dbt_dir(settings) / "target")
+    )
+    run_results = getattr(result, "results", None) or []
+    for item in run_results:
+        node = getattr(item, "node", None)
+        if node is None:
+            continue
+        status = str(getattr(item.status, "value", item.status))
+        kind = str(getattr(node.resource_type, "value", node.resource_type))
+        if kind == "model":
+            summary.models[node.name] = status
+        elif kind == "seed":
+            summary.seeds[node.name] = status
+        elif kind in ("test", "unit_test"):
+            summary.tests[node.name] = status
+        if kind in ("model", "seed") and status == "success" and settings.dbt_target == "local":
+            from jianguan.lake import LakeTable
+
+            layer = node.config.get("layer", "silver")
+            table = LakeTable(settings.table_path(layer, node.alias or node.name))
+            if table.exists():  # views (lake_view) have no table
+                summary.paths[node.name] = table.uri
+                summary.rows[node.name] = table.count()
+    return summary
+
+
+def run_dbt(
+    command: Sequence[str],
+    settings: Settings,
+    *,
+    logical_date: dt.date | None = None,
+    select: Sequence[str] = (),
+    full_refresh: bool = False,
+    extra_vars: Mapping[str, Any] | None = None,
+    spark: SparkSession | None = None,
+) -> DbtSummary:
+    """Run one dbt command (``["build"]``, ``["docs", "generate"]`` …) in this process and summarise it.
+
+    Raises :class:`DbtRunError` when dbt itself fails to run; failed models or tests are reported in the summary
+    (``success`` False), because the caller decides whether they fail a pipeline.
+    """
+    from dbt.cli.main import dbtRunner
+
+    if settings.dbt_target == "local":
+        from jianguan.spark import spark_session
+        from jianguan.spec.loader import load_standard
+
+        session = spark or spark_session(settings)
+        expose_lake_tables(session, settings, load_standard(settings.schemas_root))
+    args = dbt_args(
+        command,
+        settings,
+        logical_date=logical_date,
+        select=select,
+        full_refresh=full_refresh,
+        extra_vars=extra_vars,
+    )
+    log.info("dbt %s (target %s)", " ".join(command), settings.dbt_target)
+    started = time.monotonic()
+    outcome = dbtRunner().invoke(args)
+    seconds = time.monotonic() - started
+    if outcome.exception is not None:
+        raise DbtRunError(
+            f"dbt {' '.join(command)} could not run: {outcome.exception}"
+        ) from outcome.exception
+    summary = _summarise(" ".join(command), outcome.result, settings, seconds, bool(outcome.success))
+    log.info(
+        "dbt %s: %s in %.1fs — %d model(s), %d test(s) passed, %d failed",
+        " ".join(command),
+        "success" if summary.success else "FAILED",
+        seconds,
+        len(summary.models),
+        summary.tests_passed,
+        summary.tests_failed,
+    )
+    return summary
+
+
+def build_marts(
+    settings: Settings,
+    logical_date: dt.date,
+    *,
+    select: Sequence[str] = (),
+    full_refresh: bool = False,
+    spark: SparkSession | None = None,
+) -> dict[str, Any]:
+    """``dbt build`` (seeds, models, tests) for a logical date — what the DAG and ``jianguan pipeline`` call.
+
+    Raises :class:`DbtRunError` when a model or test fails, so a scheduler marks the task failed; the summary
+    of a green run is returned as a dict (JSON-serialisable).
+    """
+    summary = run_dbt(
+        ["build"], settings, logical_date=logical_date, select=select, full_refresh=full_refresh, spark=spark
+    )
+    if not summary.success:
+        details = summary.as_dict()
+        raise DbtRunError(
+            f"dbt build failed: models {details['models_failed']}, tests {details['failed_tests']}"
+        )
+    return summary.as_dict()

@@ -1,0 +1,100 @@
+"""The dbt runner's pure parts and the generated staging layer (no JVM, no dbt run)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from jianguan.marts.dbt_run import DBT_PROJECT_DIR, DbtSummary, dbt_args
+from jianguan.settings import Settings
+from jianguan.spec.loader import load_standard
+from jianguan.spec.render.dbt_sources import render_all, staging_name, staging_sql_path
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(lakehouse_root=tmp_path / "lake", dbt_thrift_host="sts.example", dbt_thrift_port=10001)
+
+
+def test_dbt_args_pin_project_target_artifacts_and_vars(settings: Settings) -> None:
+    args = dbt_args(
+        ["build"], settings, logical_date=dt.date(2026, 11, 2), select=["dim_entities+"], full_refresh=True
+    )
+    assert args[0] == "build"
+    pairs = dict(zip(args[1:-3:2], args[2:-3:2], strict=True))
+    assert pairs["--project-dir"] == pairs["--profiles-dir"] == str(DBT_PROJECT_DIR)
+    assert pairs["--target"] == "local"
+    lake = settings.resolved_lakehouse_root
+    assert pairs["--target-path"] == str(lake / "_dbt" / "target")
+    assert pairs["--log-path"] == str(lake / "_dbt" / "logs")
+    variables = json.loads(pairs["--vars"])
+    assert variables == {
+        "lakehouse_root": str(lake),
+        "logical_date": "2026-11-02",
+        "thrift_host": "sts.example",
+        "thrift_port": 10001,
+    }
+    assert args[-3:] == ["--select", "dim_entities+", "--full-refresh"]
+
+
+def test_cluster_target_comes_from_settings(tmp_path: Path) -> None:
+    args = dbt_args(["run"], Settings(lakehouse_root=tmp_path, dbt_target="cluster"))
+    assert args[args.index("--target") + 1] == "cluster"
+    assert "--select" not in args and "--full-refresh" not in args
+
+
+def test_summary_counts_tests_and_lists_failures() -> None:
+    summary = DbtSummary(
+        command="build",
+        success=False,
+        seconds=1.0,
+        models={"a": "success", "b": "error"},
+        tests={"t1": "pass", "t2": "fail", "t3": "pass"},
+    )
+    data = summary.as_dict()
+    assert (summary.tests_passed, summary.tests_failed) == (2, 1)
+    assert data["models_built"] == ["a"] and data["models_failed"] == ["b"] and data["failed_tests"] == ["t2"]
+
+
+def test_every_bronze_table_has_one_generated_staging_model() -> None:
+    std = load_standard(Settings().schemas_root)
+    rendered = render_all(std, DBT_PROJECT_DIR)
+    for table in std.tables.values():
+        path = staging_sql_path(DBT_PROJECT_DIR, table.library, table.name)
+        assert path in rendered
+        assert f"stage_bronze('bronze_{table.library}', '{table.name}')" in rendered[path]
+        models_yml = rendered[
+            DBT_PROJECT_DIR / "models" / "staging" / table.library / f"_{table.library}__models.yml"
+        ]
+        assert f"name: {staging_name(table.library, table.name)}" in models_yml
+    # and nothing else under staging is hand-written SQL
+    on_disk = {p for p in (DBT_PROJECT_DIR / "models" / "staging").rglob("*.sql")}
+    assert on_disk == {p for p in rendered if p.suffix == ".sql"}
+
+
+def test_sources_carry_what_the_staging_macro_needs() -> None:
+    std = load_standard(Settings().schemas_root)
+    text = render_all(std, DBT_PROJECT_DIR)[DBT_PROJECT_DIR / "models/staging/objects/_objects__sources.yml"]
+    tables = {t["name"]: t for t in yaml.safe_load(text)["sources"][0]["tables"]}
+    enterprises = tables["enterprises"]
+    assert enterprises["meta"]["business_key"] == ["entity_pripid"]
+    assert enterprises["meta"]["order_by"] == "updated_at"
+    columns = {c["name"]: c for c in enterprises["columns"]}
+    assert columns["legal_representative_name_token"]["meta"]["role"] == "token"
+    assert columns["batch_id"]["meta"]["role"] == "lineage"
+    assert columns["uscc"]["meta"]["format"] == "uscc"
+    assert columns["registration_status_code"]["meta"]["code_list"] == "registration_status"
+    assert "role" not in columns["party_name"]["meta"]
+
+
+def test_generated_dbt_files_are_current() -> None:
+    from jianguan.settings import PROJECT_ROOT
+    from jianguan.spec.generate import drifted_files
+
+    std = load_standard(Settings().schemas_root)
+    drifted = [p for p in drifted_files(std, PROJECT_ROOT) if DBT_PROJECT_DIR in p.parents]
+    assert drifted == [], "run `jianguan schemas render`"
