@@ -19,9 +19,8 @@ import pytest
 from jianguan.ingest.ledger import IngestionLog
 from jianguan.orchestration.families import SOURCE_FAMILIES, unassigned
 from jianguan.settings import PROJECT_ROOT, Settings
-from jianguan.sim.config import SCALES, DirtConfig, SimConfig
-from jianguan.sim.engine import simulate
 from jianguan.spec.loader import load_standard
+from tests.sim_helpers import simulate_tiny
 
 DAGS = PROJECT_ROOT / "dags"
 BIN = Path(sys.executable).parent
@@ -87,19 +86,7 @@ def airflow_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         truth_root=tmp_path / "truth",
     )
     day = date(2026, 11, 2)
-    simulate(
-        SimConfig(
-            scale=SCALES["tiny"],
-            seed=11,
-            days=1,
-            start=day,
-            province_code="420000",
-            landing_root=settings.landing_root,
-            truth_root=settings.truth_root,
-            schemas_root=settings.schemas_root,
-            dirt=DirtConfig(),
-        )
-    )
+    simulate_tiny(settings.landing_root, settings.truth_root, start=day, days=1, seed=11)
     env = _airflow_env(tmp_path / "airflow", settings)
     airflow = str(BIN / "airflow")
     migrate = subprocess.run([airflow, "db", "migrate"], env=env, capture_output=True, text=True, timeout=600)

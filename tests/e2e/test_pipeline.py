@@ -1,5 +1,6 @@
-"""The nightly chain end to end over two simulated days of a tiny province: every library ingested, marts
-built, risk and evaluation computed, the export verified — through ``run_pipeline``, the code the DAGs run."""
+"""The nightly chain end to end over one simulated day of a tiny province: every one of the eight libraries
+ingested, marts built, risk and evaluation computed, the export verified — through ``run_pipeline``, the code
+the DAGs run."""
 
 from __future__ import annotations
 
@@ -12,28 +13,21 @@ from jianguan.lake import LakeTable
 from jianguan.orchestration.pipeline import run_pipeline
 from jianguan.orchestration.summary import pipeline_summary
 from jianguan.settings import PROJECT_ROOT, Settings
-from jianguan.sim.config import SCALES, DirtConfig, SimConfig
-from jianguan.sim.engine import simulate
 from jianguan.spec.loader import cached_standard
+from tests.sim_helpers import simulate_tiny
 
-DAYS = [date(2026, 11, 2), date(2026, 11, 3)]
+DAYS = [date(2026, 11, 2)]
 
 
 @pytest.fixture(scope="module")
 def pipeline(spark_settings: Settings, spark: object) -> dict[str, object]:
     settings = spark_settings
-    simulate(
-        SimConfig(
-            scale=SCALES["tiny"],
-            seed=20261102,
-            days=len(DAYS),
-            start=DAYS[0],
-            province_code="420000",
-            landing_root=settings.landing_root,
-            truth_root=settings.lakehouse_root.parent / "truth",
-            schemas_root=settings.schemas_root,
-            dirt=DirtConfig(),
-        )
+    simulate_tiny(
+        settings.landing_root,
+        settings.lakehouse_root.parent / "truth",
+        start=DAYS[0],
+        days=len(DAYS),
+        seed=20261102,
     )
     results = {day: run_pipeline(settings, day) for day in DAYS}
     return {"settings": settings, "results": results}

@@ -15,9 +15,8 @@ from jianguan.ingest.ledger import IngestionLog
 from jianguan.ingest.run import IngestSummary, ingest_date, ingest_path
 from jianguan.lake import LakeTable
 from jianguan.settings import Settings
-from jianguan.sim.config import SCALES, DirtConfig, SimConfig
-from jianguan.sim.engine import simulate
 from jianguan.validate.codes import check_id_number
+from tests.sim_helpers import simulate_tiny
 
 DAY1 = date(2026, 11, 2)
 DAY2 = date(2026, 11, 3)
@@ -31,19 +30,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(
         lakehouse_root=root / "lakehouse", landing_root=root / "landing", truth_root=root / "truth"
     )
-    simulate(
-        SimConfig(
-            scale=SCALES["tiny"],
-            seed=7,
-            days=2,
-            start=DAY1,
-            province_code="420000",
-            landing_root=settings.landing_root,
-            truth_root=settings.truth_root,
-            schemas_root=settings.schemas_root,
-            dirt=DirtConfig(),
-        )
-    )
+    simulate_tiny(settings.landing_root, settings.truth_root, start=DAY1, days=2, seed=7)
     return settings
 
 
