@@ -107,6 +107,11 @@ def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -
     """
     from jianguan.spec.render.schemas import REJECTED_SUFFIX, bronze_spark_schema, spark_schema_of
 
+    # Views of another lakehouse may linger in this session (a notebook or test that switched roots): drop every
+    # global view first, so names resolve to this lakehouse only — dbt's is_incremental() looks them up too.
+    for row in spark.sql("SHOW VIEWS IN global_temp").collect():
+        if row["isTemporary"] and row["namespace"] == "global_temp":
+            spark.catalog.dropGlobalTempView(row["viewName"])
     exposed: dict[str, str] = {}
     for layer in VIEW_LAYERS:
         for path in _delta_tables(settings.resolved_lakehouse_root / layer):
