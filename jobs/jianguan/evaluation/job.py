@@ -170,8 +170,11 @@ def read_inputs(spark: SparkSession, std: Standard, settings: Settings, as_of: d
         frame = (
             spark.read.format("delta").option("columns", ",".join([*columns, "logical_date"])).load(str(path))
         )
+        # read once (a local checkpoint): the indicators refer to a table many times in one plan
         tables[table] = (
-            frame.where(F.col("logical_date") <= F.lit(as_of)).select(*columns, "logical_date").cache()
+            frame.where(F.col("logical_date") <= F.lit(as_of))
+            .select(*columns, "logical_date")
+            .localCheckpoint(eager=True)
         )
     for table in ind.ACTION_TABLES:
         path = settings.table_path("bronze", f"{table}__rejected")
@@ -208,7 +211,7 @@ def read_risk_clues(spark: SparkSession, settings: Settings, as_of: date) -> Dat
     from pyspark.sql import functions as F
 
     frame = reader.load(str(path)).where(F.col("as_of_date") == F.lit(date.fromisoformat(dates[-1])))
-    return frame.select(*RISK_CLUE_COLUMNS).cache()
+    return frame.select(*RISK_CLUE_COLUMNS).localCheckpoint(eager=True)
 
 
 def compute_values(

@@ -118,7 +118,8 @@ def read_table(
     if LakeTable(path).exists():
         frame = spark.read.format("delta").option("columns", ",".join([*columns, "logical_date"])).load(path)
         frame = frame.where(F.col("logical_date") <= F.lit(as_of)).select(*columns)
-        return frame, True
+        # read once: the indicators refer to a table many times, and every reference would re-scan it
+        return frame.localCheckpoint(eager=True), True
     schema = spark_schema_of([fields[c] for c in columns])
     return spark.createDataFrame([], schema), False
 

@@ -168,12 +168,14 @@ def run(
     as_of = logical_date
 
     sources = read_sources(spark, std, lambda name: str(settings.table_path("silver", name)), as_of)
-    registry = entity_registry(sources).persist()
-    names = name_index(registry)
-    long = compute_indicators(sources, registry, names, config, as_of).persist()
+    # each stage is materialised once (local checkpoints): later steps then plan over small, cut lineages
+    # instead of re-planning and re-running every indicator family (hundreds of jobs even for a tiny province)
+    registry = entity_registry(sources).localCheckpoint(eager=True)
+    names = name_index(registry).localCheckpoint(eager=True)
+    long = compute_indicators(sources, registry, names, config, as_of).localCheckpoint(eager=True)
     base_codes = {k: v for k, v in codes.items() if k != "model_max_score"}
-    indicator_wide = wide(long, base_codes).persist()
-    scores = model_scores(indicator_wide, config.models).persist()
+    indicator_wide = wide(long, base_codes).localCheckpoint(eager=True)
+    scores = model_scores(indicator_wide, config.models).localCheckpoint(eager=True)
     maxima = model_max_scores(scores)
     credit_input = indicator_wide.join(maxima, on="uscc", how="left").fillna(0.0, subset=["model_max_score"])
     credit = credit_classes(
@@ -250,7 +252,7 @@ def run(
         "table_versions": versions,
         "seconds": round(time.monotonic() - started, 1),
     }
-    for frame in (registry, long, indicator_wide, scores):
+    for frame in (registry, names, long, indicator_wide, scores, *sources.frames.values()):
         frame.unpersist()
     log.info(
         "risk %s: %d entities, %d open warnings (%d new), %d clues (%d overdue) in %.1f s",
