@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from jianguan.calendar import WorkCalendar
 from jianguan.risk.clues import SHANGHAI, FeedbackEvent, issue_clue, lifecycle
 from jianguan.risk.config import load_config
 from jianguan.risk.warnings import Candidate, merge_warnings
-from jianguan.sim.calendar import WorkCalendar
 
 CONFIG = load_config()
 CAL = WorkCalendar.load()

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
+from jianguan.calendar import WORK_END, WORK_START, WorkCalendar
 from jianguan.ingest.readers import FeedFileReader
 from jianguan.rules.context import region_catalog
 from jianguan.settings import PROJECT_ROOT
 from jianguan.sim import SCALES, DirtConfig, SimConfig, simulate
-from jianguan.sim.calendar import WORK_END, WORK_START, WorkCalendar
 from jianguan.spec.loader import Standard, cached_standard
 from jianguan.validate.codes import (
     RegionCatalog,

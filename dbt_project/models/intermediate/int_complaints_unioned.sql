@@ -1,95 +1,89 @@
 -- The three complaint channels in one shape: one row per source record (12345 work order, 12315 complaint,
 -- national dispatch). The complainant is known only by tokens; texts are the masked bronze texts.
+-- Each channel maps the shared columns below; a column a channel does not list is its staging column of the
+-- same name, and `null:<type>` is a typed null (the channel does not record it).
+{%- set columns = [
+    'source_id', 'accepted_at', 'complainant_phone_token', 'complainant_name_token', 'request_type_code', 'title',
+    'content', 'target_uscc', 'target_name', 'region_code', 'department_code', 'item_code', 'inspection_code',
+    'linked_order_no', 'due_at', 'closed_at', 'satisfaction_code', 'source_is_overdue', 'acceptance_decision_date',
+] %}
+{%- set channels = [
+    {
+        'cte': 'hotline',
+        'code': '12345',
+        'model': 'stg_complaints__hotline_work_orders',
+        'columns': {
+            'source_id': 'work_order_no',
+            'complainant_phone_token': 'coalesce(contact_phone_token, caller_phone_token)',
+            'complainant_name_token': 'reporter_name_token',
+            'linked_order_no': 'null:string',
+            'closed_at': 'coalesce(closed_at, solved_at)',
+            'source_is_overdue': 'is_overdue',
+            'acceptance_decision_date': 'null:date',
+        },
+    },
+    {
+        'cte': 'consumer',
+        'code': '12315',
+        'model': 'stg_complaints__consumer_complaints',
+        'columns': {
+            'source_id': 'complaint_no',
+            'complainant_phone_token': 'consumer_phone_token',
+            'complainant_name_token': 'consumer_name_token',
+            'request_type_code': 'complaint_category_code',
+            'title': 'null:string',
+            'linked_order_no': 'hotline_work_order_no',
+            'due_at': 'null:timestamp',
+            'satisfaction_code': 'null:string',
+            'source_is_overdue': 'null:boolean',
+        },
+    },
+    {
+        'cte': 'national',
+        'code': 'NATIONAL',
+        'model': 'stg_complaints__national_dispatches',
+        'columns': {
+            'source_id': 'dispatch_id',
+            'accepted_at': 'dispatched_at',
+            'request_type_code': 'origin_type_code',
+            'linked_order_no': 'null:string',
+            'due_at': "cast(deadline_date as timestamp) + interval 1 day - interval 1 second",
+            'closed_at': 'feedback_at',
+            'satisfaction_code': 'null:string',
+            'source_is_overdue': 'null:boolean',
+            'acceptance_decision_date': 'null:date',
+        },
+    },
+] %}
+
 with
 
-hotline as (
+{% for channel in channels %}
+{{ channel.cte }} as (
 
     select
-        '12345' as channel_code,
-        work_order_no as source_id,
-        accepted_at,
-        coalesce(contact_phone_token, caller_phone_token) as complainant_phone_token,
-        reporter_name_token as complainant_name_token,
-        request_type_code,
-        title,
-        content,
-        target_uscc,
-        target_name,
-        region_code,
-        department_code,
-        item_code,
-        inspection_code,
-        cast(null as string) as linked_order_no,
-        due_at,
-        coalesce(closed_at, solved_at) as closed_at,
-        satisfaction_code,
-        is_overdue as source_is_overdue,
-        cast(null as date) as acceptance_decision_date
-    from {{ ref('stg_complaints__hotline_work_orders') }}
+        '{{ channel.code }}' as channel_code,
+        {%- for column in columns %}
+        {%- set expression = channel.columns.get(column, column) %}
+        {%- if expression.startswith('null:') %}
+        cast(null as {{ expression[5:] }}) as {{ column }}{{ ',' if not loop.last }}
+        {%- elif expression == column %}
+        {{ column }}{{ ',' if not loop.last }}
+        {%- else %}
+        {{ expression }} as {{ column }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
+    from {{ ref(channel.model) }}
 
 ),
 
-consumer as (
-
-    select
-        '12315' as channel_code,
-        complaint_no as source_id,
-        accepted_at,
-        consumer_phone_token as complainant_phone_token,
-        consumer_name_token as complainant_name_token,
-        complaint_category_code as request_type_code,
-        cast(null as string) as title,
-        content,
-        target_uscc,
-        target_name,
-        region_code,
-        department_code,
-        item_code,
-        inspection_code,
-        hotline_work_order_no as linked_order_no,
-        cast(null as timestamp) as due_at,
-        closed_at,
-        cast(null as string) as satisfaction_code,
-        cast(null as boolean) as source_is_overdue,
-        acceptance_decision_date
-    from {{ ref('stg_complaints__consumer_complaints') }}
-
-),
-
-national as (
-
-    select
-        'NATIONAL' as channel_code,
-        dispatch_id as source_id,
-        dispatched_at as accepted_at,
-        complainant_phone_token,
-        complainant_name_token,
-        origin_type_code as request_type_code,
-        title,
-        content,
-        target_uscc,
-        target_name,
-        region_code,
-        department_code,
-        item_code,
-        inspection_code,
-        cast(null as string) as linked_order_no,
-        cast(deadline_date as timestamp) + interval 1 day - interval 1 second as due_at,
-        feedback_at as closed_at,
-        cast(null as string) as satisfaction_code,
-        cast(null as boolean) as source_is_overdue,
-        cast(null as date) as acceptance_decision_date
-    from {{ ref('stg_complaints__national_dispatches') }}
-
-),
-
+{% endfor %}
 unioned as (
 
-    select * from hotline
-    union all
-    select * from consumer
-    union all
-    select * from national
+    {% for channel in channels %}
+    select * from {{ channel.cte }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -103,9 +97,9 @@ final as (
     from unioned
     left join {{ ref('int_entities_resolved') }} as resolved
         on resolved.source_model = case unioned.channel_code
-            when '12345' then 'stg_complaints__hotline_work_orders'
-            when '12315' then 'stg_complaints__consumer_complaints'
-            else 'stg_complaints__national_dispatches'
+            {%- for channel in channels %}
+            when '{{ channel.code }}' then '{{ channel.model }}'
+            {%- endfor %}
         end
         and resolved.source_id = unioned.source_id
 

@@ -33,11 +33,11 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
+from jianguan.calendar import WorkCalendar
 from jianguan.evaluation.config import IndicatorSpec
 from jianguan.evaluation.periods import Period
 from jianguan.evaluation.regions import RegionNode, ancestor_rows
 from jianguan.evaluation.workdays import workday_sequence
-from jianguan.sim.calendar import WorkCalendar
 
 ALL_DEPARTMENTS = "ALL"
 """department_code of the rows that cover every department of a region."""

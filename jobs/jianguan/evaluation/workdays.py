@@ -1,6 +1,6 @@
 """Working-day arithmetic for statutory deadlines, from the holiday calendar kept as data.
 
-The calendar is the simulator's :class:`jianguan.sim.calendar.WorkCalendar` over ``sim/data/holidays_cn.csv``
+The calendar is the shared :class:`jianguan.calendar.WorkCalendar` over ``jianguan/data/holidays_cn.csv``
 (State Council holiday notices, 调休 working weekends included); it is reused here, not copied. Spark cannot
 call it row by row cheaply, so :func:`workday_sequence` turns it into a small table ``day → workday_seq``
 (working days from a fixed origin up to and including ``day``): the working days in ``(a, b]`` are then
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from jianguan.sim.calendar import WorkCalendar
+from jianguan.calendar import WorkCalendar
 
 
 def load_calendar() -> WorkCalendar:

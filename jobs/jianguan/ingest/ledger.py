@@ -19,6 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as pads
 
 from jianguan.ingest.file_ingest import FileOutcome
 from jianguan.ingest.sinks import with_conflict_retries
@@ -91,26 +92,37 @@ class IngestionLog:
         )
         return result.version
 
-    def read(self, logical_date: Any | None = None) -> pa.Table:
+    def read(
+        self,
+        logical_date: Any | None = None,
+        *,
+        on_or_before: Any | None = None,
+        columns: list[str] | None = None,
+    ) -> pa.Table:
+        """Log rows of one logical date (or of every date up to ``on_or_before``), only ``columns``.
+
+        Only the partition column is filtered in the scan (files of other dates are skipped); other predicates
+        are applied to the projected rows, since files written by delta-rs may store strings as ``string_view``,
+        which Arrow's scanner cannot compare with a plain string literal."""
         table = LakeTable(self.path)
         if not table.exists():
-            return LOG_SCHEMA.empty_table()
-        data = table.read()
+            schema = LOG_SCHEMA if columns is None else pa.schema([LOG_SCHEMA.field(c) for c in columns])
+            return schema.empty_table()
+        where = None
         if logical_date is not None:
-            data = data.filter(pc.equal(data.column("logical_date"), pa.scalar(logical_date, pa.date32())))
-        return data
+            where = pads.field("logical_date") == pa.scalar(logical_date, pa.date32())
+        elif on_or_before is not None:
+            where = pads.field("logical_date") <= pa.scalar(on_or_before, pa.date32())
+        return table.read(columns=columns, filter=where)
 
     def loaded_elsewhere(self, content_hash: str, batch_id: str) -> str | None:
         """The batch that already loaded these bytes under another name or date, if any."""
-        data = self.read()
-        if not data.num_rows:
-            return None
+        data = self.read(columns=["batch_id", "content_hash", "status"])
         same = data.filter(
             pc.and_(
                 pc.equal(data.column("content_hash"), content_hash),
                 pc.and_(
-                    pc.not_equal(data.column("batch_id"), batch_id),
-                    pc.equal(data.column("status"), "loaded"),
+                    pc.not_equal(data.column("batch_id"), batch_id), pc.equal(data.column("status"), "loaded")
                 ),
             )
         )
@@ -118,16 +130,16 @@ class IngestionLog:
 
     def previous_profile(self, feed: str, before_batch: str, logical_date: Any) -> dict[str, Any] | None:
         """The profile (rows, non-null ratios) of the feed's latest earlier loaded batch, for the batch gate."""
-        data = self.read()
-        if not data.num_rows:
-            return None
+        data = self.read(
+            on_or_before=logical_date,
+            columns=["batch_id", "feed", "status", "logical_date", "logged_at", "profile"],
+        )
         candidates = [
             r
             for r in data.to_pylist()
             if r["feed"] == feed
             and r["batch_id"] != before_batch
             and r["profile"]
-            and r["logical_date"] <= logical_date
             and r["status"] == "loaded"
         ]
         if not candidates:

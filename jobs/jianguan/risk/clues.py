@@ -33,7 +33,7 @@ END_OF_DAY = time(23, 59, 59)
 
 
 class Calendar(Protocol):
-    """What the lifecycle needs from the working-day calendar (``jianguan.sim.calendar.WorkCalendar``)."""
+    """What the lifecycle needs from the working-day calendar (``jianguan.calendar.WorkCalendar``)."""
 
     def add_working_days(self, day: date, count: int) -> date: ...
 

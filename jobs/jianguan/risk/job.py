@@ -152,10 +152,10 @@ def run(
     table versions)."""
     from pyspark.sql import functions as F
 
+    from jianguan.calendar import WorkCalendar
     from jianguan.risk.indicators import catalogue, compute_indicators, wide
     from jianguan.risk.inputs import entity_registry, name_index, read_sources
     from jianguan.risk.models import credit_classes, model_max_scores, model_scores
-    from jianguan.sim.calendar import WorkCalendar
     from jianguan.spark import spark_session
 
     started = time.monotonic()

@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from jianguan.sim.calendar import WorkCalendar
+from jianguan.calendar import WorkCalendar
 from jianguan.sim.config import SimConfig
 from jianguan.sim.dirt import CORRECTABLE, DirtMark, RowDirtier
 from jianguan.sim.emission import Emission, Record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,17 @@ def render_suites(std: Standard, expectations_root: Path) -> dict[Path, str]:
     return rendered
 
 
+def render_seeds(dbt_root: Path) -> dict[Path, str]:
+    """dbt seeds whose data the package owns: the holiday calendar (``jianguan/data/holidays_cn.csv``, read by
+    :class:`jianguan.calendar.WorkCalendar`) — one file, so dbt's SLA metrics and the jobs count the same days."""
+    text = resources.files("jianguan").joinpath("data/holidays_cn.csv").read_text(encoding="utf-8")
+    return {dbt_root / "seeds" / "holidays_cn.csv": text}
+
+
 def generated_files(std: Standard, project_root: Path) -> dict[Path, str]:
     return {
         **render_dbt_sources(std, project_root / "dbt_project"),
+        **render_seeds(project_root / "dbt_project"),
         **render_suites(std, project_root / "expectations"),
     }
 

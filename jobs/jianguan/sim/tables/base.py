@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from jianguan.sim.calendar import WorkCalendar
+from jianguan.calendar import WorkCalendar
 from jianguan.sim.config import DirtConfig
 from jianguan.sim.emission import Emission, Record
 from jianguan.sim.fields import FieldFiller, moment

@@ -1,7 +1,7 @@
 """Working days in mainland China: weekends, public holidays and the adjusted working weekends (调休).
 
 Statutory time limits are counted in working days (12315 受理 within 7 working days, 12345 办理时限, 双公示
-within 7 working days), so lifecycles need a calendar, and the calendar is data: ``data/holidays_cn.csv``
+within 7 working days), so lifecycles need a calendar, and the calendar is data: ``jianguan/data/holidays_cn.csv``
 lists every holiday and every adjusted working day from the State Council notices. Years the file does not
 cover fall back to plain weekends, and :attr:`WorkCalendar.covered_years` says which years are known.
 """
@@ -31,9 +31,7 @@ class WorkCalendar:
     def load(cls, path: Path | None = None) -> WorkCalendar:
         """Read the CSV (``date,kind,name,status,source``); the packaged file by default."""
         if path is None:
-            text = (
-                resources.files("jianguan.sim").joinpath("data/holidays_cn.csv").read_text(encoding="utf-8")
-            )
+            text = resources.files("jianguan").joinpath("data/holidays_cn.csv").read_text(encoding="utf-8")
         else:
             text = path.read_text(encoding="utf-8")
         holidays: set[date] = set()
