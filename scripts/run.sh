@@ -28,8 +28,9 @@ $bin/jianguan simulate --scale "$scale" --days "$days" --start "$start" --seed "
 step "3. Airflow metadata database (SQLite in $AIRFLOW_HOME)"
 $bin/airflow db migrate > "$logs/db_migrate.log" 2>&1 || { tail -30 "$logs/db_migrate.log"; exit 1; }
 
-dags=(ingest__catalog ingest__departments ingest__hotline_12345 ingest__platform_12315 ingest__national
-      ingest__credit ingest__third_party transform__marts score__risk evaluate__indices export__national)
+# one ingest DAG per source family, then marts → risk → evaluation → export (jianguan.orchestration.families)
+mapfile -t dags < <($bin/python -c 'from jianguan.orchestration.families import nightly_dag_ids as n; print(*n(), sep="\n")')
+(( ${#dags[@]} > 0 )) || { echo "could not list the nightly DAGs (jianguan.orchestration.families)"; exit 1; }
 for (( i = 0; i < days; i++ )); do
   day=$(date -d "$start + $i day" +%F)
   step "4.$((i + 1)) nightly chain for $day"

@@ -41,3 +41,18 @@ def unassigned(sources: Iterable[str]) -> list[str]:
     """Sources of the standard that no family ingests (a test keeps this empty)."""
     assigned = {s for group in SOURCE_FAMILIES.values() for s in group}
     return sorted(set(sources) - assigned)
+
+
+DOWNSTREAM_DAGS: tuple[str, ...] = (
+    "transform__marts",
+    "score__risk",
+    "evaluate__indices",
+    "export__national",
+)
+"""The nightly DAGs after ingestion, in the order their Assets trigger them."""
+
+
+def nightly_dag_ids() -> list[str]:
+    """Every DAG of one night in a runnable order: one ingest DAG per family, then the downstream chain (what
+    ``make run`` and the end-to-end test run with ``airflow dags test``, day by day)."""
+    return [f"ingest__{family}" for family in SOURCE_FAMILIES] + list(DOWNSTREAM_DAGS)
