@@ -47,7 +47,12 @@ for (( i = 0; i < days; i++ )); do
   done
 done
 
-step "5. summary"
+step "5. documentation sites: dbt docs (lakehouse/_dbt/target) and Great Expectations data docs (lakehouse/data_docs)"
+$bin/jianguan marts docs > "$logs/dbt_docs.log" 2>&1 || { tail -30 "$logs/dbt_docs.log"; exit 1; }
+tail -1 "$logs/dbt_docs.log"
+$bin/jianguan lake data-docs
+
+step "6. summary"
 $bin/jianguan summary
 $bin/jianguan tables > "$logs/tables.txt" && echo "table inventory: $logs/tables.txt"
 echo

@@ -16,7 +16,7 @@ from jianguan.ingest.run import IngestSummary, ingest_date, ingest_path
 from jianguan.lake import LakeTable
 from jianguan.settings import Settings
 from jianguan.validate.codes import check_id_number
-from tests.sim_helpers import simulate_tiny
+from tests.sim_helpers import lakehouse_settings, simulate_tiny
 
 DAY1 = date(2026, 11, 2)
 DAY2 = date(2026, 11, 3)
@@ -27,9 +27,7 @@ ID_NUMBER = re.compile(r"\b\d{17}[\dXx]\b")
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("ingest")
-    settings = Settings(
-        lakehouse_root=root / "lakehouse", landing_root=root / "landing", truth_root=root / "truth"
-    )
+    settings = lakehouse_settings(root)
     simulate_tiny(settings.landing_root, settings.truth_root, start=DAY1, days=2, seed=7)
     return settings
 

@@ -104,6 +104,16 @@ def test_duplicate_business_key_within_a_file_across_batches(validator: TableVal
     assert validator.validate(batch([GOOD])).error_mask.tolist() == [False]
 
 
+def test_a_new_version_of_a_key_in_the_same_file_is_kept(validator: TableValidator) -> None:
+    """Same key, other values: an update delivered in the file, kept for staging's latest-version choice."""
+    validator.start_file()
+    first = validator.validate(batch([GOOD]))
+    updated = validator.validate(batch([{**GOOD, "fine_amount": "2000"}, {**GOOD, "fine_amount": "2000"}]))
+    assert first.error_mask.tolist() == [False]
+    assert updated.error_mask.tolist() == [False, True]  # the update kept, its exact repeat refused
+    assert ("duplicate_key", "penalty_code") in flagged(updated, 1)
+
+
 def test_rejected_row_does_not_claim_the_business_key(validator: TableValidator) -> None:
     validator.start_file()
     result = validator.validate(batch([{**GOOD, "decision_date": "bad"}, GOOD]))

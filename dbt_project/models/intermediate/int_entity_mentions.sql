@@ -41,6 +41,10 @@ mentions as (
     {{ entity_mention('stg_credit__public_penalties', "concat_ws('|', penalty_decision_no, authority_uscc)",
                       'uscc', 'party_name', 'region_code', 'null', 'legal_representative_name_token') }}
     union all
+    {{ entity_mention('stg_credit__credit_ratings',
+                      "concat_ws('|', uscc, rating_source_code, cast(rated_date as string))", 'uscc', 'null',
+                      'region_code') }}
+    union all
     {{ entity_mention('stg_complaints__hotline_work_orders', 'work_order_no', 'target_uscc', 'target_name',
                       'region_code') }}
     union all

@@ -47,20 +47,11 @@ events as (
            'licence_granted', decision_date, licence_category_code, licensing_authority_name, department_code,
            region_code
     from {{ ref('stg_credit__public_licences') }}
-
-),
-
-ratings as (
-
-    select
-        uscc,
-        'credit_rating' as credit_event_type,
-        rated_date as event_date,
-        risk_class_code as reason_code,
-        rating_authority_name as authority_name,
-        department_code,
-        region_code,
-        concat_ws('|', uscc, rating_source_code, cast(rated_date as string)) as source_id
+    union all
+    -- ratings name their party by USCC only; int_entity_mentions lists them, so a rated party no other feed
+    -- names still has its dim_entities row
+    select 'stg_credit__credit_ratings', concat_ws('|', uscc, rating_source_code, cast(rated_date as string)),
+           'credit_rating', rated_date, risk_class_code, rating_authority_name, department_code, region_code
     from {{ ref('stg_credit__credit_ratings') }}
 
 ),
@@ -82,21 +73,6 @@ final as (
     left join resolved
         on events.source_model = resolved.source_model
         and events.source_id = resolved.source_id
-    union all
-    select
-        concat('stg_credit__credit_ratings:', ratings.source_id, ':credit_rating'),
-        -- ratings name their party by USCC only
-        case when {{ is_valid_uscc('ratings.uscc') }} then {{ entity_key("concat('uscc:', ratings.uscc)") }}
-             else {{ unknown_entity_key() }} end,
-        ratings.credit_event_type,
-        ratings.event_date,
-        ratings.reason_code,
-        ratings.authority_name,
-        ratings.department_code,
-        ratings.region_code,
-        'stg_credit__credit_ratings',
-        ratings.source_id
-    from ratings
 
 )
 

@@ -1,9 +1,10 @@
 """Which text encoding a landed file really uses, checked against what its feed declares.
 
 Departments declare an encoding per feed, but files arrive re-saved by hand (GBK declared, UTF-8 delivered, or
-a BOM added by Excel). A file is trusted only when exactly one candidate decodes it: a BOM settles it; else the
-declared encoding, if it decodes; else the single other candidate that decodes. ASCII-only content decodes in
-every candidate, which is harmless. Otherwise the file is quarantined with a clear reason.
+a BOM added by Excel). A file is trusted only when exactly one candidate decodes it: a UTF-8 BOM settles it (if
+UTF-8 decodes what follows); else the declared encoding, if it decodes; else the single other candidate that
+decodes. ASCII-only content decodes in every candidate, which is harmless. A file that decodes except for an
+incomplete last character was cut off (``file_truncated``). Otherwise the file is quarantined with a clear reason.
 """
 
 from __future__ import annotations
@@ -46,11 +47,28 @@ def _family(encoding: str) -> str:
     return "gb" if encoding in {"gbk", "gb18030", "gb2312"} else encoding.replace("-sig", "")
 
 
+def _refuse_cut_character(path: Path, sample: bytes, encoding: str, at_end: bool) -> None:
+    """A whole file that decodes except for an incomplete last character was cut off in transfer.
+
+    Said so explicitly: otherwise another candidate may "decode" it into nonsense or it is reported as an
+    unknown encoding, and the department fixes its encoding instead of resending the file.
+    """
+    if at_end and _decodes(sample, encoding, final=False) and not _decodes(sample, encoding, final=True):
+        raise SourceFileError(
+            str(path), f"文件被截断：末尾字符不完整（按{encoding}编码）", rule_id="file_truncated"
+        )
+
+
 def decide_encoding(path: Path, declared: str) -> EncodingDecision:
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
         at_end = not handle.read(1)
     if sample.startswith(codecs.BOM_UTF8):
+        _refuse_cut_character(path, sample, "utf-8", at_end)
+        if not _decodes(sample, "utf-8", final=at_end):
+            raise SourceFileError(
+                str(path), "文件带UTF-8 BOM，但内容不是有效的UTF-8，编码无法识别", rule_id="file_encoding"
+            )
         note = None if declared in {"utf-8", "utf-8-sig"} else f"声明编码为{declared}，文件实际为UTF-8(BOM)"
         return EncodingDecision("utf-8-sig", note)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -61,6 +79,7 @@ def decide_encoding(path: Path, declared: str) -> EncodingDecision:
             # UTF-8 CJK often also decodes as GBK (into nonsense); the reverse is vanishingly rare.
             return EncodingDecision("utf-8", f"声明编码为{declared}，文件实际为utf-8")
         return EncodingDecision(declared_plain)
+    _refuse_cut_character(path, sample, declared_plain, at_end)
     working = [
         c for c in CANDIDATES if _family(c) != _family(declared_plain) and _decodes(sample, c, final=at_end)
     ]

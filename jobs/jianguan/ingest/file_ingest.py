@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from jianguan.errors import SourceFileError
@@ -24,7 +23,7 @@ from jianguan.ingest.discovery import LandedFile, batch_id, content_hash
 from jianguan.ingest.personal_data import protect_columns, protect_payload
 from jianguan.ingest.readers import BadRecord, FeedFileReader, RawBatch
 from jianguan.rules.context import table_validator
-from jianguan.rules.engine import BatchResult
+from jianguan.rules.engine import BatchResult, content_hashes
 from jianguan.spec.loader import Standard
 from jianguan.spec.model import TableSpec
 from jianguan.spec.render.schemas import bronze_arrow_schema, rejected_arrow_schema
@@ -222,10 +221,7 @@ def _lineage(ctx: IngestContext, outcome: FileOutcome, numbers: np.ndarray) -> d
 
 def row_hashes(typed: pa.Table) -> pa.Array:
     """A 64-bit hash (hex) of each row's typed values: identical redeliveries hash alike."""
-    if typed.num_rows == 0:
-        return pa.array([], pa.string())
-    hashed = pd.util.hash_pandas_object(typed.to_pandas(types_mapper=pd.ArrowDtype), index=False)
-    return pa.array([f"{h:016x}" for h in hashed.to_numpy()], pa.string())
+    return pa.array([f"{h:016x}" for h in content_hashes(typed)], pa.string())
 
 
 def _bronze_rows(

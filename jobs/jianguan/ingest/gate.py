@@ -4,14 +4,20 @@ Row-level rules already ran at the boundary (rejected rows are in quarantine); t
 the feed's previous batch (row count, how full optional columns are, freshness) with suite parameters from
 :func:`jianguan.spec.render.expectations.batch_parameters`. Its findings are recorded in the ingestion log and
 never drop rows: a surprising batch is flagged for a data engineer, the reject-ratio gate is what holds a batch.
+
+The full GE validation result of each gate run is also kept as JSON (:func:`store_validation`) under
+``<lakehouse>/_quality/validations/<table>/``; :mod:`jianguan.ingest.data_docs` renders the data-docs site from it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -25,6 +31,9 @@ log = logging.getLogger(__name__)
 GATE_MAX_ROWS = 2_000_000
 """Batches above this size are profiled but not validated in memory by GE (recorded as skipped)."""
 
+VALIDATIONS_DIR = Path("_quality") / "validations"
+"""Where the gate's validation results are kept, relative to the lakehouse root (one folder per table)."""
+
 
 @dataclass(frozen=True)
 class GateResult:
@@ -32,6 +41,10 @@ class GateResult:
     """None when the gate did not run (batch too large)."""
     failed: list[dict[str, Any]]
     profile: BatchProfile
+    validation: dict[str, Any] | None = None
+    """The suite validation result as GE's JSON dict (None when the gate did not run)."""
+    suite: dict[str, Any] | None = None
+    """The suite that ran, as GE's JSON dict (for the data docs' expectation pages)."""
 
     def report_json(self) -> str:
         return json.dumps({"success": self.success, "failed": self.failed}, ensure_ascii=False, default=str)
@@ -77,7 +90,8 @@ def run_gate(
     frame = _to_pandas(batch)
     ge_batch = definition.get_batch(batch_parameters={"dataframe": frame})
     params = batch_parameters(std, table_name, previous, logical_date)
-    result = ge_batch.validate(bronze_batch_suite(std, table_name), expectation_parameters=params)
+    suite = bronze_batch_suite(std, table_name)
+    result = ge_batch.validate(suite, expectation_parameters=params)
     failed = [
         {
             "expectation": r.expectation_config.type if r.expectation_config else None,
@@ -87,7 +101,57 @@ def run_gate(
         for r in result.results
         if not r.success
     ]
-    return GateResult(success=bool(result.success), failed=failed, profile=profile)
+    return GateResult(
+        success=bool(result.success),
+        failed=failed,
+        profile=profile,
+        validation=result.to_json_dict(),
+        suite=suite.to_json_dict(),
+    )
+
+
+def validation_file(lakehouse: Path, table_name: str, batch_id: str) -> Path:
+    """``<lakehouse>/_quality/validations/<table>/<batch id>.json``, the batch id's ``/`` written as ``__``."""
+    return lakehouse / VALIDATIONS_DIR / table_name / (batch_id.replace("/", "__") + ".json")
+
+
+def store_validation(
+    lakehouse: Path,
+    result: GateResult,
+    *,
+    table_name: str,
+    batch_id: str,
+    logical_date: date,
+    source_file: str,
+) -> Path | None:
+    """Write the gate's full validation result for one batch (a rerun of the batch replaces its file).
+
+    Returns the file, or None when the gate did not run. The write is atomic (temporary file, then rename), so a
+    data-docs build never reads half a file.
+    """
+    if result.validation is None:
+        return None
+    path = validation_file(lakehouse, table_name, batch_id)
+    record = {
+        "batch_id": batch_id,
+        "table": table_name,
+        "logical_date": logical_date.isoformat(),
+        "source_file": source_file,
+        "validated_at": datetime.now(UTC).isoformat(),
+        "success": result.success,
+        "suite": result.suite,
+        "validation_result": result.validation,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(record, out, ensure_ascii=False, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _to_pandas(batch: pa.Table) -> Any:

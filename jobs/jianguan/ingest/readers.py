@@ -224,6 +224,10 @@ class FeedFileReader:
         try:
             workbook = load_workbook(self.path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException variants
+            if _is_cut_zip(self.path):
+                raise SourceFileError(
+                    str(self.path), f"文件被截断：Excel文件不完整（{exc}）", rule_id="file_truncated"
+                ) from exc
             raise SourceFileError(
                 str(self.path), f"Excel文件无法打开：{exc}", rule_id="file_unreadable"
             ) from exc
@@ -263,9 +267,21 @@ class FeedFileReader:
                 str(self.path), "JSON文件超过大小上限，请改用JSON Lines", rule_id="file_too_large"
             )
         decision = decide_encoding(self.path, self.feed.encoding)
+        text = ""
         try:
-            document = json.loads(self.path.read_text(encoding=decision.encoding))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            text = self.path.read_text(encoding=decision.encoding)
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            # A document that starts like one and breaks off at its end was cut in transfer.
+            began, ending = text.lstrip("\ufeff \t\r\n"), text.rstrip()
+            if began.startswith(("{", "[")) and (exc.pos >= len(ending) or not ending.endswith(("}", "]"))):
+                raise SourceFileError(
+                    str(self.path), f"文件被截断：JSON文档不完整（{exc}）", rule_id="file_truncated"
+                ) from exc
+            raise SourceFileError(
+                str(self.path), f"JSON文件无法解析：{exc}", rule_id="file_unreadable"
+            ) from exc
+        except UnicodeDecodeError as exc:
             raise SourceFileError(
                 str(self.path), f"JSON文件无法解析：{exc}", rule_id="file_unreadable"
             ) from exc
@@ -407,6 +423,15 @@ class _Utf8Recoder(io.RawIOBase):
     def close(self) -> None:
         self._handle.close()
         super().close()
+
+
+def _is_cut_zip(path: Path) -> bool:
+    """A file that starts as a ZIP archive (an XLSX is one) but has no end-of-archive record: cut off."""
+    import zipfile
+
+    with path.open("rb") as handle:
+        starts_as_zip = handle.read(4) == b"PK\x03\x04"
+    return starts_as_zip and not zipfile.is_zipfile(path)
 
 
 def _all_string_types(path: Path, encoding: str, delimiter: str, quote: str) -> dict[str, pa.DataType]:

@@ -134,6 +134,8 @@ def _skip_redelivery(ledger: IngestionLog, landed: LandedFile, landing: Path) ->
 
 
 def _gate(std: Standard, ledger: IngestionLog, lakehouse: Path, outcome: FileOutcome) -> None:
+    from jianguan.ingest.gate import store_validation
+
     assert outcome.table is not None and outcome.feed is not None
     bronze = LakeTable(lakehouse / "bronze" / outcome.table)
     batch = bronze.read(
@@ -148,6 +150,20 @@ def _gate(std: Standard, ledger: IngestionLog, lakehouse: Path, outcome: FileOut
     outcome.profile = result.profile_json()
     if result.success is False:
         log.warning("batch %s: GE batch gate findings %s", outcome.batch_id, result.failed)
+    # The full result feeds the data docs (jianguan.ingest.data_docs); the log already holds the verdict, so a
+    # failure to write it is noted but never fails the load.
+    try:
+        store_validation(
+            lakehouse,
+            result,
+            table_name=outcome.table,
+            batch_id=outcome.batch_id,
+            logical_date=outcome.logical_date,
+            source_file=outcome.source_file,
+        )
+    except OSError as exc:
+        log.warning("batch %s: validation result not stored: %s", outcome.batch_id, exc)
+        outcome.notes.append(f"GE validation result not stored: {exc}")
 
 
 def ingest_date(

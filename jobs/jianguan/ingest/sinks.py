@@ -6,11 +6,14 @@ commit), so rerunning a task never duplicates rows, and a crash before :meth:`De
 table at its last committed version.
 
 Rows are staged in a Parquet file under ``<lakehouse>/_staging/`` rather than kept in memory: a file larger than
-memory streams through in bounded memory, and the commit reads the staged file back as a stream.
+memory streams through in bounded memory, and the commit reads the staged file back as a stream. A process killed
+mid-file leaves its staged rows behind (nothing reads them); the next sink of the same batch removes them, and
+staged rows of any batch left untouched for :data:`STAGING_STALE_AFTER` are removed when sinks are next created.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import shutil
@@ -30,6 +33,8 @@ log = logging.getLogger(__name__)
 BRONZE_PARTITION = ("logical_date",)
 """Bronze and quarantine tables are partitioned by delivery date: date backfills and batch replacement prune."""
 STAGING_FOLDER = "_staging"
+STAGING_STALE_AFTER = 24 * 3600.0
+"""Seconds after which untouched staged rows are a crashed run's leftovers (a live run writes them as it reads)."""
 CONFLICT_RETRIES = 8
 
 
@@ -48,6 +53,30 @@ def with_conflict_retries(commit: Callable[[], CommitResult], *, what: str) -> C
             log.warning("%s: commit conflict (attempt %d), retrying", what, attempt)
             time.sleep(random.uniform(0.05, 0.3) * attempt)
     raise AssertionError("unreachable")
+
+
+def _staging_prefix(table_name: str, batch_id: str) -> str:
+    """The staging folder name shared by every run of one batch of one table (a batch id holds slashes)."""
+    return f"{table_name}.{hashlib.sha256(batch_id.encode('utf-8')).hexdigest()[:16]}"
+
+
+def remove_stale_staging(staging_root: Path, *, older_than: float = STAGING_STALE_AFTER) -> list[Path]:
+    """Remove staging folders none of whose files changed for ``older_than`` seconds; return them."""
+    if not staging_root.is_dir():
+        return []
+    cutoff = time.time() - older_than
+    removed = []
+    for folder in staging_root.iterdir():
+        try:
+            newest = max(p.stat().st_mtime for p in (folder, *folder.rglob("*")))
+        except OSError:  # removed meanwhile by its own sink
+            continue
+        if newest < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    if removed:
+        log.warning("removed %d stale staging folder(s) of killed runs under %s", len(removed), staging_root)
+    return removed
 
 
 def _quoted(value: str) -> str:
@@ -72,7 +101,12 @@ class DeltaBatchSink:
         self.schema = schema
         self.library = library
         self.description = description
-        self._staging_dir = staging_root / uuid.uuid4().hex
+        prefix = _staging_prefix(table_path.name, batch_id)
+        # Whatever an earlier run of this batch staged is garbage now: that run was killed before its commit.
+        # (Were it still running, its commit would fail on the missing file; it never publishes a partial one.)
+        for leftover in staging_root.glob(prefix + "-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        self._staging_dir = staging_root / f"{prefix}-{uuid.uuid4().hex}"
         self._staged = self._staging_dir / "rows.parquet"
         self._writer: pq.ParquetWriter | None = None
         self.rows = 0
@@ -151,6 +185,7 @@ class DeltaSinkFactory:
         self.libraries = libraries
         """table name → library slug (stored as a table property for ``jianguan tables``)."""
         self.staging_root = lakehouse_root / STAGING_FOLDER
+        remove_stale_staging(self.staging_root)
 
     def _sink(
         self, name: str, table: str, batch_id: str, schema: pa.Schema, description: str

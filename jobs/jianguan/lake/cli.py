@@ -9,7 +9,8 @@ any lakehouse root (``JIANGUAN_LAKEHOUSE_ROOT``)::
     jianguan lake checkpoint bronze/actions__penalties
     jianguan lake vacuum bronze/actions__penalties                  # dry run: lists what would be deleted
     jianguan lake vacuum bronze/actions__penalties --apply          # deletes (retention ≥ 168 h)
-    jianguan lake maintain                                          # all three, on every table
+    jianguan lake maintain                                          # all three, on every table (+ data docs)
+    jianguan lake data-docs                                         # rebuild <lakehouse>/data_docs/index.html
 
 Every subcommand takes ``--json`` for scripts. Destructive steps are opt-in: ``vacuum`` only lists files unless
 ``--apply`` is given, and a retention under the guard (7 days) also needs ``--force``. Errors (no table there,
@@ -45,7 +46,8 @@ def table_ref(text: str) -> tuple[str, str]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "lake",
-        help="inspect and maintain Delta tables (describe, history, optimize, vacuum, checkpoint, maintain)",
+        help="inspect and maintain Delta tables (describe, history, optimize, vacuum, checkpoint, maintain, "
+        "data-docs)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -94,6 +96,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     maintain.add_argument("--retention-hours", type=float, default=DEFAULT_RETENTION_HOURS)
     maintain.add_argument("--json", action="store_true", help="print JSON instead of text")
     maintain.set_defaults(handler=_maintain)
+
+    data_docs = commands.add_parser(
+        "data-docs",
+        help="rebuild the Great Expectations data docs of the batch gate (<lakehouse>/data_docs/index.html)",
+    )
+    data_docs.add_argument(
+        "--keep",
+        type=int,
+        default=None,
+        help="validation results shown per table, the latest ones (default 30)",
+    )
+    data_docs.add_argument("--json", action="store_true", help="print JSON instead of text")
+    data_docs.set_defaults(handler=_data_docs)
 
 
 def _open(settings: Settings, ref: tuple[str, str]) -> Any:
@@ -273,11 +288,14 @@ def _vacuum(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _maintain(args: argparse.Namespace, settings: Settings) -> int:
-    from jianguan.lake.maintenance import maintain_lakehouse
+    from jianguan.lake.maintenance import maintain_lakehouse, refresh_data_docs
 
-    results = maintain_lakehouse(settings, _retention(args.retention_hours))
+    try:
+        results = maintain_lakehouse(settings, _retention(args.retention_hours))
+    finally:  # the data docs are refreshed even when a table failed
+        docs = refresh_data_docs(settings)
     if args.json:
-        _print_json(results)
+        _print_json({"tables": results, "data_docs": docs})
         return 0
     for r in results:
         print(
@@ -286,4 +304,19 @@ def _maintain(args: argparse.Namespace, settings: Settings) -> int:
             f"checkpoint v{r['checkpoint_version']}, {r['files_vacuumed']} file(s) vacuumed"
         )
     print(f"{len(results)} table(s) maintained")
+    print(f"data docs: {docs.get('index') or docs.get('error') or docs.get('skipped')}")
+    return 0
+
+
+def _data_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from jianguan.ingest.data_docs import DEFAULT_KEEP, build_data_docs
+
+    keep = DEFAULT_KEEP if args.keep is None else args.keep
+    if keep < 1:
+        raise StorageError("--keep must be at least 1")
+    index = build_data_docs(settings.resolved_lakehouse_root, keep)
+    if args.json:
+        _print_json({"index": str(index), "keep": keep})
+    else:
+        print(index)
     return 0

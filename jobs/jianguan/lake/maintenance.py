@@ -17,6 +17,10 @@ forces a short retention.
 
 One failing table does not stop the others (a conflict with a concurrent writer only postpones that table to the
 next run), but the run fails at the end naming every failed table, so the scheduler shows it.
+
+:func:`refresh_data_docs` rebuilds the Great Expectations data-docs site (``<lakehouse>/data_docs/``) from the
+stored batch-gate results; the ``maintain__lakehouse`` DAG and ``jianguan lake maintain`` run it after the tables.
+It never raises: the site is a report, its failure must not fail the maintenance of the tables.
 """
 
 from __future__ import annotations
@@ -51,6 +55,26 @@ def maintain_table(table: LakeTable, retention: dt.timedelta = MIN_VACUUM_RETENT
         "files_vacuumed": len(vacuumed),
         "seconds": round(time.monotonic() - started, 3),
     }
+
+
+def refresh_data_docs(settings: Settings, keep: int | None = None) -> dict[str, Any]:
+    """Rebuild the GE data-docs site from the stored gate results; never raises.
+
+    Returns ``{"index": <path of index.html>}``, ``{"index": None, "skipped": …}`` when no batch gate result is
+    stored yet (GE is then not even imported), or ``{"index": None, "error": …}`` when the build failed (logged).
+    """
+    root = settings.resolved_lakehouse_root
+    try:
+        from jianguan.ingest.data_docs import DEFAULT_KEEP, build_data_docs, has_stored_validations
+
+        if not has_stored_validations(root):
+            log.info("data docs not built: no stored batch-gate validation results under %s", root)
+            return {"index": None, "skipped": "no stored validation results"}
+        index = build_data_docs(root, keep if keep is not None else DEFAULT_KEEP)
+    except Exception as exc:  # the site is a report: its failure must not fail maintenance of the tables
+        log.exception("data docs refresh under %s failed", root)
+        return {"index": None, "error": f"{type(exc).__name__}: {exc}"}
+    return {"index": str(index)}
 
 
 def maintain_lakehouse(

@@ -282,10 +282,13 @@ def export_dag() -> DAG:
 
 def maintenance_dag() -> DAG:
     def run(settings: Any, day: date) -> dict[str, Any]:
-        from jianguan.lake.maintenance import maintain_lakehouse
+        from jianguan.lake.maintenance import maintain_lakehouse, refresh_data_docs
 
-        results = maintain_lakehouse(settings, timedelta(days=7))
-        return {"tables": len(results)}
+        try:
+            results = maintain_lakehouse(settings, timedelta(days=7))
+        finally:  # the GE data docs are refreshed even when a table failed (the run still fails after)
+            docs = refresh_data_docs(settings)
+        return {"tables": len(results), "data_docs": docs}
 
     return _stage_dag(
         "maintain__lakehouse",
@@ -293,6 +296,7 @@ def maintenance_dag() -> DAG:
         outlet_uri=table_asset_uri("ops", "maintenance"),
         run=run,
         tags=["maintenance"],
-        doc="Weekly OPTIMIZE, checkpoint and VACUUM (7-day retention) of every lakehouse table.",
+        doc="Weekly OPTIMIZE, checkpoint and VACUUM (7-day retention) of every lakehouse table, then the GE "
+        "data docs refresh (`<lakehouse>/data_docs/index.html`).",
         task_id="maintain_tables",
     )

@@ -137,6 +137,7 @@ def pipeline_summary(settings: Settings) -> dict[str, Any]:
         "exports": export_batches(settings),
         "reports": sorted(str(p) for p in (lakehouse / "reports").rglob("*.html"))[-5:],
         "data_docs": sorted(str(p) for p in (lakehouse / "data_docs").rglob("index.html"))[:1],
+        "dbt_docs": [str(p) for p in [lakehouse / "_dbt" / "target" / "index.html"] if p.exists()],
     }
 
 
@@ -166,7 +167,7 @@ def render_text(summary: dict[str, Any]) -> str:
     lines.append("== export batches ==")
     for batch in summary["exports"] or [{"dir": "(none yet)"}]:
         lines.append("  " + json.dumps(batch, ensure_ascii=False))
-    lines.append("== reports and data docs ==")
-    for path in summary["reports"] + summary["data_docs"]:
+    lines.append("== reports, data docs (Great Expectations) and dbt docs ==")
+    for path in summary["reports"] + summary["data_docs"] + summary.get("dbt_docs", []):
         lines.append(f"  {path}")
     return "\n".join(lines)

@@ -22,7 +22,7 @@ MESSAGES_ZH: dict[str, str] = {
     "max_length": "超过最大长度",
     "code_list": "不在代码表中",
     "range": "数值超出范围",
-    "duplicate_key": "批次内业务主键重复",
+    "duplicate_key": "批次内重复记录（业务主键与内容均相同）",
     "format_uscc": "统一社会信用代码错误",
     "format_org_code": "组织机构代码错误",
     "format_id_number": "公民身份号码错误",

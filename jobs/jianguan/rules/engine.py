@@ -101,7 +101,10 @@ class BatchResult:
 
 
 class TableValidator:
-    """Validates batches of one table. Holds the business keys seen so far in the current file."""
+    """Validates batches of one table. Holds the business keys seen so far in the current file, each with the
+    content hashes of its rows: a row repeating an earlier row of the file (same key, same values) is a duplicate;
+    a row with a known key but other values is a new version of the record (an update delivered in the same
+    file) and is kept — the staging models take the latest version per key by the table's ``order_by``."""
 
     def __init__(
         self, table: TableSpec, code_values: Mapping[str, frozenset[str]], formats: Mapping[str, FormatCheck]
@@ -109,13 +112,13 @@ class TableValidator:
         self.table = table
         self._code_values = code_values
         self._formats = formats
-        self._seen_keys: set[tuple[Any, ...]] = set()
+        self._seen_keys: dict[tuple[Any, ...], set[int]] = {}
         missing = {f.format for f in table.fields if f.format and f.format not in formats}
         if missing:
             raise ValueError(f"no check for formats {sorted(missing)}")
 
     def start_file(self) -> None:
-        """Business-key duplicates are judged within one file (one batch)."""
+        """Duplicates are judged within one file (one batch)."""
         self._seen_keys.clear()
 
     def validate(self, raw: pa.Table | pa.RecordBatch) -> BatchResult:
@@ -172,16 +175,29 @@ class TableValidator:
         key_columns = [result.typed.column(name).to_pylist() for name in self.table.business_key]
         duplicate = np.zeros(result.num_rows, dtype=bool)
         error_before = result.error_mask
+        contents = content_hashes(result.typed)
         for index, key in enumerate(zip(*key_columns, strict=True)):
             if error_before[index] or any(part is None for part in key):
                 continue  # a row already rejected, or with an incomplete key, cannot claim the key
-            if key in self._seen_keys:
+            versions = self._seen_keys.setdefault(key, set())
+            content = int(contents[index])
+            if content in versions:
                 duplicate[index] = True
             else:
-                self._seen_keys.add(key)
+                versions.add(content)
         if duplicate.any():
             rule = next(r for r in _table_rules(self.table) if r.rule_id == "duplicate_key")
             result.flags.append((rule, duplicate, {}))
+
+
+def content_hashes(typed: pa.Table) -> np.ndarray:
+    """A 64-bit hash of each row's typed values (vectorised; equal rows hash alike)."""
+    if typed.num_rows == 0:
+        return np.zeros(0, dtype=np.uint64)
+    import pandas as pd
+
+    frame = typed.to_pandas(types_mapper=pd.ArrowDtype)
+    return np.asarray(pd.util.hash_pandas_object(frame, index=False).to_numpy(), dtype=np.uint64)
 
 
 def _table_rules(table: TableSpec) -> Iterable[Rule]:
