@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,13 @@ def test_parsing_dags_imports_nothing_heavy(parsed: dict[str, object]) -> None:
 def test_every_landing_source_has_an_ingest_dag() -> None:
     std = load_standard(PROJECT_ROOT / "schemas")
     assert unassigned({feed.source for feed in std.feeds.values()}) == []
+
+
+def test_logical_day_is_a_plain_date_in_shanghai() -> None:
+    """Spark refuses pendulum's Date subclass in createDataFrame: the jobs must get a datetime.date."""
+    import pendulum
+
+    from jianguan.orchestration.dags import logical_day
+
+    day = logical_day({"logical_date": pendulum.datetime(2026, 11, 1, 16, 30, tz="UTC")})
+    assert day == date(2026, 11, 2) and type(day) is date

@@ -315,6 +315,8 @@ def rows(settings: Settings, layer: str, name: str) -> list[dict[str, Any]]:
 def test_build_is_green_and_every_model_is_a_delta_table(built: DbtSummary, lake: Settings) -> None:
     assert built.success, built.as_dict()
     assert built.tests_failed == 0 and built.tests_passed >= 20
+    unit_tests = {"dedup_merges_one_event_across_channels", "fct_complaints_acceptance_within_7_working_days"}
+    assert unit_tests <= set(built.tests), "the dbt unit tests of dedup and SLA ran"
     assert {"dim_entities", "fct_complaints", "rpt_supervision_chain", "rpt_supervision_monthly"} <= set(
         built.models
     )

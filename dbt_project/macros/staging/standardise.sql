@@ -44,3 +44,16 @@
 {% macro match_name(expression) -%}
   nullif(regexp_replace({{ clean_text(expression) }}, '\\s', ''), '')
 {%- endmacro %}
+
+{#-
+  The matching key of a party's name: match_name, one spelling per legal form (有限责任公司 → 有限公司,
+  股份公司 → 股份有限公司, as jianguan.risk.inputs.name_key), and null for the placeholders complainants and
+  hotline operators write when they do not know the party (var placeholder_party_names, e.g. 未知商家).
+-#}
+{% macro party_name_key(expression) -%}
+  {%- set key = match_name(expression) -%}
+  case
+    when {{ key }} in ({% for name in var('placeholder_party_names') %}'{{ name }}'{{ ', ' if not loop.last }}{% endfor %}) then null
+    else regexp_replace(regexp_replace({{ key }}, '有限责任公司$', '有限公司'), '股份公司$', '股份有限公司')
+  end
+{%- endmacro %}

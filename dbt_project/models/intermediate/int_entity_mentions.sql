@@ -69,7 +69,7 @@ final as (
         uscc,
         {{ is_valid_uscc('uscc') }} as has_valid_uscc,
         party_name,
-        {{ match_name('party_name') }} as name_key,
+        {{ party_name_key('party_name') }} as name_key,
         region_code,
         {{ match_name('address') }} as address_key,
         legal_rep_token,
@@ -77,7 +77,8 @@ final as (
         entity_type,
         registration_status_code
     from mentions
-    where uscc is not null or party_name is not null
+    -- a mention that names nobody (no code, no name or only a placeholder such as 未知商家) is no entity
+    where uscc is not null or {{ party_name_key('party_name') }} is not null
 
 )
 

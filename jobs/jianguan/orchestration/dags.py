@@ -69,12 +69,18 @@ def on_failure(context: Any) -> None:
     )
 
 
+def _plain(day: date) -> date:
+    """A ``datetime.date`` (pendulum's Date subclass is refused by Spark's type checks in createDataFrame)."""
+    return date(day.year, day.month, day.day)
+
+
 def logical_day(context: Any) -> date:
     """The business date of a run: its logical date in Asia/Shanghai, or for Asset-triggered runs the date the
-    triggering events carry (their ``logical_date`` extra), or the day the run was queued for."""
+    triggering events carry (their ``logical_date`` extra), or the day the run was queued for. Always a plain
+    ``datetime.date``."""
     logical = context.get("logical_date")
     if logical is not None:
-        return pendulum.instance(logical).in_timezone(TZ).date()
+        return _plain(pendulum.instance(logical).in_timezone(TZ).date())
     events = context.get("triggering_asset_events") or {}
     days = sorted(
         date.fromisoformat(str(event.extra["logical_date"]))
@@ -85,7 +91,7 @@ def logical_day(context: Any) -> date:
     if days:
         return days[-1]
     run_after = context["dag_run"].run_after
-    return pendulum.instance(run_after).in_timezone(TZ).date()
+    return _plain(pendulum.instance(run_after).in_timezone(TZ).date())
 
 
 def ingest_dag(family: str) -> DAG:
