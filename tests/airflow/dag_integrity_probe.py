@@ -20,11 +20,16 @@ def main(dags_folder: Path) -> None:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         dag = module.dag
+        seconds = round(time.monotonic() - started, 3)
+        dag.check_cycle()  # raises AirflowDagCycleException on a cycle
         report[path.stem] = {
             "dag_id": dag.dag_id,
             "tasks": sorted(dag.task_ids),
             "tags": sorted(dag.tags),
-            "seconds": round(time.monotonic() - started, 3),
+            "owners": sorted({task.owner for task in dag.tasks}),
+            "retries": sorted({task.retries for task in dag.tasks}),
+            "failure_callbacks": all(task.on_failure_callback for task in dag.tasks),
+            "seconds": seconds,
         }
     heavy = sorted({name.split(".")[0] for name in sys.modules} & set(HEAVY))
     print(json.dumps({"dags": report, "heavy_modules": heavy}))

@@ -44,6 +44,17 @@ def test_every_dag_file_parses_and_is_named_after_its_file(parsed: dict[str, obj
     assert dags["ingest__catalog"]["tasks"] == ["discover_files", "ingest_file", "publish"]
 
 
+def test_every_dag_has_an_owner_retries_tags_and_failure_alerts(parsed: dict[str, object]) -> None:
+    """Cycles are checked by the probe (``dag.check_cycle()`` raises); parse times are reported, not asserted."""
+    dags = parsed["dags"]
+    assert isinstance(dags, dict)
+    for stem, info in dags.items():
+        assert info["owners"] == ["data-platform"], stem
+        assert info["retries"] and min(info["retries"]) >= 1, stem
+        assert info["tags"], stem
+        assert info["failure_callbacks"], stem
+
+
 def test_parsing_dags_imports_nothing_heavy(parsed: dict[str, object]) -> None:
     assert parsed["heavy_modules"] == []
 
