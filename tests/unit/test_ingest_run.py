@@ -139,3 +139,27 @@ def test_gate_findings_and_profiles_are_logged(settings: Settings, first_run: In
     for row in loaded:
         assert row["gate_success"] is not None
         assert json.loads(row["profile"])["rows"] == row["rows_loaded"]
+
+
+def test_pipeline_command_ingests_a_day_through_the_cli_path(
+    settings: Settings,
+    first_run: IngestSummary,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`jianguan pipeline --date D --steps ingest`: every source of the day, each file accounted for."""
+    from jianguan.cli import main
+
+    monkeypatch.setenv("JIANGUAN_LAKEHOUSE_ROOT", str(settings.lakehouse_root))
+    monkeypatch.setenv("JIANGUAN_LANDING_ROOT", str(settings.landing_root))
+    capsys.readouterr()
+    assert main(["pipeline", "--date", DAY2.isoformat(), "--steps", "ingest"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    ingest = printed["ingest"]
+    landed = [p for p in settings.landing_root.glob(f"*/{DAY2.isoformat()}/*") if p.is_file()]
+    assert printed["date"] == DAY2.isoformat() and ingest["files"] == len(landed) > 0
+    assert ingest["rows_read"] == ingest["rows_loaded"] + ingest["rows_rejected"] + ingest["rows_held"]
+    logged = {
+        row["source_file"] for row in IngestionLog(settings.resolved_lakehouse_root).read(DAY2).to_pylist()
+    }
+    assert {p.relative_to(settings.landing_root).as_posix() for p in landed} <= logged
