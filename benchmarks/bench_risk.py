@@ -14,7 +14,6 @@ high-water RSS of this process (driver, Python) and of the Spark JVM, sampled ev
 from __future__ import annotations
 
 import argparse
-import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -22,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psutil
 import pyarrow as pa
+from peak_memory import PeakMemory  # benchmarks/peak_memory.py (this script's folder)
 
 from jianguan.lake import LakeTable
 from jianguan.settings import Settings
@@ -42,32 +41,6 @@ PER_ENTITY = {  # rows per legal entity in the staging tables (medium: ~daily ra
     "iot_readings": 0.5,
     "utility_signals": 0.4,
 }
-
-
-class PeakMemory:
-    """Samples the RSS of this process and of its children (the JVM) until stopped."""
-
-    def __init__(self) -> None:
-        self.peak_driver = 0
-        self.peak_jvm = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            self.peak_driver = max(self.peak_driver, me.memory_info().rss)
-            jvm = sum(c.memory_info().rss for c in me.children(recursive=True) if "java" in c.name())
-            self.peak_jvm = max(self.peak_jvm, jvm)
-            time.sleep(0.2)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def _uscc(i: np.ndarray) -> list[str]:

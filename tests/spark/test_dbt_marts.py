@@ -36,7 +36,13 @@ USCC_A_TYPO = USCC_A[:-1] + ("0" if USCC_A[-1] != "0" else "1")  # a wrong check
 CHECKLIST = "420000000000000101"
 ITEM = "42000000000001"
 STAGING_LINEAGE = ["batch_id", "source_system", "logical_date", "ingested_at"]
-MARTS_SELECTION = ["+rpt_supervision_chain", "+rpt_supervision_monthly", "+fct_complaint_events"]
+MARTS_SELECTION = [
+    "+rpt_supervision_chain",
+    "+rpt_supervision_monthly",
+    "+fct_complaint_events",
+    "+dim_registration_status_history",
+    "+dim_credit_class_history",
+]
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -315,7 +321,12 @@ def rows(settings: Settings, layer: str, name: str) -> list[dict[str, Any]]:
 def test_build_is_green_and_every_model_is_a_delta_table(built: DbtSummary, lake: Settings) -> None:
     assert built.success, built.as_dict()
     assert built.tests_failed == 0 and built.tests_passed >= 20
-    unit_tests = {"dedup_merges_one_event_across_channels", "fct_complaints_acceptance_within_7_working_days"}
+    unit_tests = {
+        "dedup_merges_one_event_across_channels",
+        "fct_complaints_acceptance_within_7_working_days",
+        "dim_registration_status_history_intervals",
+        "dim_credit_class_history_intervals",
+    }
     assert unit_tests <= set(built.tests), "the dbt unit tests of dedup and SLA ran"
     assert {"dim_entities", "fct_complaints", "rpt_supervision_chain", "rpt_supervision_monthly"} <= set(
         built.models
@@ -455,3 +466,63 @@ def test_an_incremental_day_merges_new_and_redelivered_events(
     assert events["E3"]["event_at"] == at(day3, 9) and events["E4"]["event_type_code"] == "CALLBACK"
     assert table.version() == before + 1
     assert table.history(1)[0]["operation"] == "WRITE"  # the merge commit, not a table replacement
+
+
+def test_registration_status_history_is_scd2_and_recomputed_for_changed_enterprises(
+    built: DbtSummary, spark: SparkSession, lake: Settings
+) -> None:
+    def history() -> dict[str, list[tuple[Any, ...]]]:
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        for r in sorted(rows(lake, "gold", "dim_registration_status_history"), key=lambda r: r["version_no"]):
+            interval = (r["version_no"], r["registration_status_code"], r["valid_from"], r["valid_to"])
+            found.setdefault(r["entity_pripid"], []).append((*interval, r["is_current"]))
+        return found
+
+    # day 2's correction (delivered twice) closes A's first interval; B never changed
+    assert history() == {
+        "P-A": [(1, "1", at(DAY1), at(DAY2), False), (2, "4", at(DAY2), None, True)],
+        "P-B": [(1, "1", at(DAY1), None, True)],
+    }
+    keys = {
+        r["entity_pripid"]: r["entity_key"] for r in rows(lake, "gold", "dim_registration_status_history")
+    }
+    entities = {r["entity_key"]: r for r in rows(lake, "gold", "dim_entities")}
+    assert entities[keys["P-A"]]["uscc"] == USCC_A
+
+    # Day 3 brings a late version of A (revoked between its two known versions): A's history is recomputed
+    # in time order; B's interval is unchanged.
+    std = load_standard(lake.schemas_root)
+    path = str(lake.table_path("gold", "dim_registration_status_history"))
+    before = DeltaTable(path).version()
+    day3 = DAY2 + dt.timedelta(days=1)
+    late = {
+        "entity_pripid": "P-A",
+        "uscc": USCC_A,
+        "party_name": "武汉甲乙食品有限公司",
+        "region_code": "420102",
+    }
+    write_bronze(
+        lake,
+        std,
+        "enterprises",
+        [{**late, "registration_status_code": "2", "updated_at": at(DAY1, 15)}],
+        day=day3,
+    )
+    again = run_dbt(
+        ["build"],
+        lake,
+        logical_date=day3,
+        select=["stg_objects__enterprises_versions", "dim_registration_status_history"],
+        spark=spark,
+    )
+    assert again.success, again.as_dict()
+    assert history() == {
+        "P-A": [
+            (1, "1", at(DAY1), at(DAY1, 15), False),
+            (2, "2", at(DAY1, 15), at(DAY2), False),
+            (3, "4", at(DAY2), None, True),
+        ],
+        "P-B": [(1, "1", at(DAY1), None, True)],
+    }
+    table = DeltaTable(path)
+    assert table.version() == before + 1 and table.history(1)[0]["operation"] == "WRITE"

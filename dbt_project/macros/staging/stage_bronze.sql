@@ -12,8 +12,10 @@
       logical_date and ingested_at are kept.
   Grain: the latest version per business key — ordered by the table's `order_by` column, then the delivery
   (logical_date, ingested_at, batch_id) and the row number in the file, newest first.
+  With versions=true (tables that declare `history` fields): every version per business key — one row per
+  (business key, `order_by` value), the latest delivery of each (a redelivered version is not a change).
 -#}
-{% macro stage_bronze(source_name, table_name) -%}
+{% macro stage_bronze(source_name, table_name, versions=false) -%}
   {%- set relation = source(source_name, table_name) -%}
   {%- if not execute -%}
     select * from {{ relation }}
@@ -74,8 +76,9 @@ ranked as (
         *,
         row_number() over (
             partition by {% for key in keys %}`{{ key }}`{% if not loop.last %}, {% endif %}{% endfor %}
+                {%- if versions %}, `{{ order_by }}`{% endif %}
             order by
-                {% if order_by %}`{{ order_by }}` desc nulls last,{% endif %}
+                {% if order_by and not versions %}`{{ order_by }}` desc nulls last,{% endif %}
                 logical_date desc,
                 ingested_at desc,
                 batch_id desc,

@@ -174,6 +174,10 @@ def dbt_args(
     ]
     if select:
         args += ["--select", *select]
+        if command[0] in ("build", "test"):
+            # a test runs only when all it reads is built by the selection: the accepted-codes tests also read
+            # the code_lists seed, which a selection of some models' ancestors does not build
+            args += ["--indirect-selection", "buildable"]
     if full_refresh:
         args.append("--full-refresh")
     return args

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from importlib import resources
 from pathlib import Path
@@ -30,17 +32,30 @@ def render_suites(std: Standard, expectations_root: Path) -> dict[Path, str]:
     return rendered
 
 
-def render_seeds(dbt_root: Path) -> dict[Path, str]:
-    """dbt seeds whose data the package owns: the holiday calendar (``jianguan/data/holidays_cn.csv``, read by
-    :class:`jianguan.calendar.WorkCalendar`) — one file, so dbt's SLA metrics and the jobs count the same days."""
-    text = resources.files("jianguan").joinpath("data/holidays_cn.csv").read_text(encoding="utf-8")
-    return {dbt_root / "seeds" / "holidays_cn.csv": text}
+def render_seeds(std: Standard, dbt_root: Path) -> dict[Path, str]:
+    """dbt seeds whose data the project owns elsewhere:
+
+    * the holiday calendar (``jianguan/data/holidays_cn.csv``, read by :class:`jianguan.calendar.WorkCalendar`)
+      — one file, so dbt's SLA metrics and the jobs count the same days;
+    * ``code_lists.csv`` — every code of ``schemas/codes/`` (list, code, label), which the staging models'
+      accepted-codes tests check against.
+    """
+    holidays = resources.files("jianguan").joinpath("data/holidays_cn.csv").read_text(encoding="utf-8")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["code_list", "code", "label_zh"])
+    for name in sorted(std.codes):
+        writer.writerows((name, code.code, code.label_zh) for code in std.codes[name].codes)
+    return {
+        dbt_root / "seeds" / "holidays_cn.csv": holidays,
+        dbt_root / "seeds" / "code_lists.csv": buffer.getvalue(),
+    }
 
 
 def generated_files(std: Standard, project_root: Path) -> dict[Path, str]:
     return {
         **render_dbt_sources(std, project_root / "dbt_project"),
-        **render_seeds(project_root / "dbt_project"),
+        **render_seeds(std, project_root / "dbt_project"),
         **render_suites(std, project_root / "expectations"),
     }
 

@@ -103,6 +103,9 @@ class TableSpec(_Strict):
     business_key: list[str] = Field(min_length=1)
     order_by: str | None = None
     partition_by: list[str] = Field(default_factory=list)
+    history: list[str] = Field(default_factory=list)
+    """Fields whose every change is kept (SCD2): the staging layer then also keeps every version, ordered by
+    ``order_by``, in ``stg_<library>__<table>_versions``."""
     fields: list[FieldSpec] = Field(min_length=1)
 
     _check_name = field_validator("name")(classmethod(lambda cls, v: _snake(v)))
@@ -113,12 +116,19 @@ class TableSpec(_Strict):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"duplicate field names: {duplicates}")
-        for role, cols in (("business_key", self.business_key), ("partition_by", self.partition_by)):
+        roles = (
+            ("business_key", self.business_key),
+            ("partition_by", self.partition_by),
+            ("history", self.history),
+        )
+        for role, cols in roles:
             missing = [c for c in cols if c not in names]
             if missing:
                 raise ValueError(f"{role} names unknown fields {missing}")
         if self.order_by is not None and self.order_by not in names:
             raise ValueError(f"order_by names unknown field {self.order_by!r}")
+        if self.history and self.order_by is None:
+            raise ValueError("history needs order_by (the field that orders the versions)")
         return self
 
     def field(self, name: str) -> FieldSpec:

@@ -7,6 +7,8 @@ The files live in ``dbt_project/models/staging/<library>/``:
   the business key and the ordering column that picks the latest version;
 * ``stg_<library>__<table>.sql`` — one line, ``{{ stage_bronze(...) }}``: the macro derives the whole select from
   the source's columns, so no field list is retyped;
+* ``stg_<library>__<table>_versions.sql`` — for a table that declares ``history`` fields: every version of each
+  business key (one per ``order_by`` value), the input of the SCD2 history marts;
 * ``_<library>__models.yml`` — the staging models' docs (Chinese labels, grain) and grain tests.
 
 A contract test renders them again and fails when the committed copy drifts from ``schemas/``.
@@ -44,8 +46,12 @@ def staging_name(library: str, table: str) -> str:
     return f"stg_{library}__{table}"
 
 
-def staging_sql_path(dbt_root: Path, library: str, table: str) -> Path:
-    return dbt_root / "models" / "staging" / library / f"{staging_name(library, table)}.sql"
+VERSIONS_SUFFIX = "_versions"
+
+
+def staging_sql_path(dbt_root: Path, library: str, table: str, *, versions: bool = False) -> Path:
+    name = staging_name(library, table) + (VERSIONS_SUFFIX if versions else "")
+    return dbt_root / "models" / "staging" / library / f"{name}.sql"
 
 
 def models_path(dbt_root: Path, library: str) -> Path:
@@ -88,6 +94,7 @@ def _table(std: Standard, table: TableSpec) -> list[dict[str, Any]]:
             "grain": table.grain,
             "business_key": table.business_key,
             "order_by": table.order_by,
+            **({"history": table.history} if table.history else {}),
             "provenance": table.provenance,
         },
         "columns": [_bronze_column(std, spec) for spec in std.bronze_fields(table.name)],
@@ -118,27 +125,46 @@ def render_sources(std: Standard, library: str) -> str:
     return HEADER + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=110)
 
 
-def render_staging_sql(table: TableSpec) -> str:
-    return SQL_HEADER + f"{{{{ stage_bronze('{source_name(table.library)}', '{table.name}') }}}}\n"
+def render_staging_sql(table: TableSpec, *, versions: bool = False) -> str:
+    arguments = f"'{source_name(table.library)}', '{table.name}'" + (", versions=true" if versions else "")
+    return SQL_HEADER + f"{{{{ stage_bronze({arguments}) }}}}\n"
 
 
-def _staging_model(std: Standard, table: TableSpec) -> dict[str, Any]:
+def _staging_model(std: Standard, table: TableSpec, *, versions: bool = False) -> dict[str, Any]:
     kept = {f.name for f in std.token_fields(table)} | set(STAGING_LINEAGE)
     columns = [
         {"name": spec.name, "description": column_comment(spec), "meta": {"label_zh": spec.label_zh}}
         for spec in std.bronze_fields(table.name)
         if spec.name in kept or spec in table.fields
     ]
-    # One grain test per model (the key is unique and never null, in one query): a test per column would
-    # multiply the Spark jobs of a build by five for the same guarantee.
-    tests: list[Any] = [{"lake_unique_combination": {"arguments": {"columns": table.business_key}}}]
-    return {
-        "name": staging_name(table.library, table.name),
-        "description": (
+    if versions:
+        assert table.order_by is not None  # TableSpec requires it with history
+        grain = [*table.business_key, table.order_by]
+        description = (
+            f"{table.label_zh}（版本）：standardised {table.name} — every version of each business key, the "
+            f"latest delivery of each; input of the history (SCD2) of {', '.join(table.history)}. "
+            f"Grain: one row per {' + '.join(grain)}."
+        )
+    else:
+        grain = table.business_key
+        description = (
             f"{table.label_zh}（清洗）：standardised {table.name} — latest version per business key "
-            f"({', '.join(table.business_key)}). Grain: one row per "
-            f"{' + '.join(table.business_key)}."
-        ),
+            f"({', '.join(table.business_key)}). Grain: one row per {' + '.join(grain)}."
+        )
+    # One grain test per model (the key is unique and never null, in one query): a test per column would
+    # multiply the Spark jobs of a build by five for the same guarantee. Likewise one accepted-codes test checks
+    # every error-level coded column (warn-level ones may hold unknown codes by the standard: ingestion flags them).
+    tests: list[Any] = [{"lake_unique_combination": {"arguments": {"columns": grain}}}]
+    coded = [f for f in table.fields if f.code_list and f.severity == "error"]
+    if coded and not versions:
+        arguments = {
+            "columns": {f.name: f.code_list for f in coded},
+            "multi_value": [f.name for f in coded if f.multi_value],
+        }
+        tests.append({"lake_accepted_codes": {"arguments": arguments}})
+    return {
+        "name": staging_name(table.library, table.name) + (VERSIONS_SUFFIX if versions else ""),
+        "description": description,
         "meta": {"label_zh": table.label_zh, "library": table.library, "bronze_table": table.name},
         "data_tests": tests,
         "columns": columns,
@@ -148,7 +174,11 @@ def _staging_model(std: Standard, table: TableSpec) -> dict[str, Any]:
 def render_models(std: Standard, library: str) -> str:
     document = {
         "version": 2,
-        "models": [_staging_model(std, table) for table in std.tables_of(library)],
+        "models": [
+            _staging_model(std, table, versions=versions)
+            for table in std.tables_of(library)
+            for versions in ((False, True) if table.history else (False,))
+        ],
     }
     return HEADER + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=110)
 
@@ -164,4 +194,7 @@ def render_all(std: Standard, dbt_root: Path) -> dict[Path, str]:
         rendered[models_path(dbt_root, lib)] = render_models(std, lib)
         for table in tables:
             rendered[staging_sql_path(dbt_root, lib, table.name)] = render_staging_sql(table)
+            if table.history:
+                path = staging_sql_path(dbt_root, lib, table.name, versions=True)
+                rendered[path] = render_staging_sql(table, versions=True)
     return rendered

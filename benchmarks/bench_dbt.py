@@ -1,0 +1,108 @@
+"""Benchmark of the marts build (``dbt build``, embedded Spark): a first full build and the following days.
+
+    .venv/bin/python benchmarks/bench_dbt.py --scale small --days 2
+    .venv/bin/python benchmarks/bench_dbt.py --lakehouse ./lakehouse --landing ./landing --dates 2026-11-05
+
+It simulates ``--scale`` × ``--days`` feeds into a scratch folder (or uses an existing lakehouse and landing
+zone), then per day ingests the day's files into bronze and runs ``dbt build`` (seeds, every model, every data
+and unit test) for that logical date, exactly as ``transform__marts`` does. Day 1 builds everything from scratch;
+later days are the nightly case — incremental models (fct_complaint_events, the SCD2 histories) merge only what
+is new, the rest are rebuilt. Per build it prints wall time, models/tests, bronze rows in, and the slowest nodes
+(from dbt's run_results.json); the ingestion time is printed apart. Peak RSS of the Spark JVM is sampled.
+
+A script, not a test: a small day takes minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from peak_memory import PeakMemory  # benchmarks/peak_memory.py (this script's folder)
+
+from jianguan.ingest.run import ingest_date
+from jianguan.lake import LakeTable
+from jianguan.marts.dbt_run import run_dbt
+from jianguan.settings import Settings
+from jianguan.sim.config import SCALES, SimConfig
+from jianguan.sim.engine import simulate
+from jianguan.spark import spark_session
+
+START = date(2026, 11, 2)
+
+
+def bronze_rows(settings: Settings) -> int:
+    bronze = settings.resolved_lakehouse_root / "bronze"
+    return sum(LakeTable(p).count() for p in sorted(bronze.iterdir()) if (p / "_delta_log").is_dir())
+
+
+def slowest(target_dir: str, count: int = 8) -> list[tuple[str, float]]:
+    results = json.loads((Path(target_dir) / "run_results.json").read_text(encoding="utf-8"))["results"]
+    timed = [(r["unique_id"].split(".", 2)[-1], float(r["execution_time"])) for r in results]
+    return sorted(timed, key=lambda item: -item[1])[:count]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", default="small", choices=sorted(SCALES))
+    parser.add_argument("--days", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=20261102)
+    parser.add_argument("--lakehouse", type=Path, default=None, help="existing lakehouse (no simulation)")
+    parser.add_argument("--landing", type=Path, default=None, help="landing zone of --lakehouse")
+    parser.add_argument("--dates", type=date.fromisoformat, nargs="*", default=None, help="dates to run")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
+    parser.add_argument("--driver-memory", default="4g")
+    args = parser.parse_args()
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_dbt_"))
+    try:
+        if args.lakehouse is None:
+            settings = Settings(lakehouse_root=workdir / "lakehouse", landing_root=workdir / "landing",
+                                spark_driver_memory=args.driver_memory)  # fmt: skip
+            began = time.perf_counter()
+            simulate(SimConfig(scale=SCALES[args.scale], seed=args.seed, days=args.days, start=START,
+                               province_code="420000", landing_root=settings.landing_root,
+                               truth_root=workdir / "truth", schemas_root=settings.schemas_root))  # fmt: skip
+            print(f"simulated {args.scale} × {args.days} day(s) in {time.perf_counter() - began:.0f} s")
+            dates = [START + timedelta(days=n) for n in range(args.days)]
+        else:
+            settings = Settings(lakehouse_root=args.lakehouse, landing_root=args.landing or Path("landing"),
+                                spark_driver_memory=args.driver_memory)  # fmt: skip
+            dates = args.dates or []
+        spark = spark_session(settings, app_name="bench-dbt")
+        for number, day in enumerate(dates, start=1):
+            began = time.perf_counter()
+            ingested = ingest_date(settings, day).totals()
+            print(f"day {number} ({day}): ingested {ingested.get('rows_loaded', 0):,} rows from "
+                  f"{ingested.get('files', 0)} files in {time.perf_counter() - began:.0f} s; "
+                  f"bronze now {bronze_rows(settings):,} rows")  # fmt: skip
+            with PeakMemory() as memory:
+                summary = run_dbt(["build"], settings, logical_date=day, spark=spark)
+            kind = "first (full) build" if number == 1 and args.lakehouse is None else "nightly build"
+            print(f"  dbt build, {kind}: {'green' if summary.success else 'FAILED'} in {summary.seconds:.0f} s — "
+                  f"{len(summary.models)} models, {len(summary.seeds)} seeds, {summary.tests_passed} tests passed, "
+                  f"{summary.tests_failed} failed; peak RSS driver {memory.driver_mib:,.0f} MiB, JVM {memory.jvm_mib:,.0f} MiB")  # fmt: skip
+            print("  slowest: " + ", ".join(f"{name} {s:.1f}s" for name, s in slowest(summary.target_dir)))
+            gold = {n: summary.rows[n] for n in ("dim_entities", "fct_complaints", "rpt_supervision_chain")
+                    if n in summary.rows}  # fmt: skip
+            print("  rows: " + ", ".join(f"{name} {rows:,}" for name, rows in gold.items()))
+        spark.stop()
+    finally:
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
