@@ -1,8 +1,10 @@
 """Running the project's DAGs in a real Airflow (SQLite metadata DB) from tests: ``airflow db migrate``,
-``airflow dags test``, and ``airflow standalone`` looked at in headless Chromium."""
+``DAG.test()`` runs (what ``airflow dags test`` does) of the whole chain, and ``airflow standalone`` looked at in
+headless Chromium."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -11,10 +13,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from jianguan.orchestration.local_runs import LocalRun
 from jianguan.settings import PROJECT_ROOT, Settings
 
 DAGS = PROJECT_ROOT / "dags"
@@ -48,33 +50,28 @@ def migrate(env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
-@dataclass(frozen=True)
-class DagRun:
-    dag_id: str
-    day: date
-    returncode: int
-    output: str
-    seconds: float
-
-    @property
-    def succeeded(self) -> bool:
-        return self.returncode == 0 and "state=success" in self.output
-
-
-def dags_test(env: dict[str, str], dag_id: str, day: date, log_dir: Path) -> DagRun:
-    """``airflow dags test <dag> <day>``; the output is kept in ``log_dir`` for a failing test to point at."""
-    started = time.monotonic()
-    done = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", dag_id, day.isoformat()],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    output = done.stdout + done.stderr
-    log_dir.mkdir(parents=True, exist_ok=True)
-    (log_dir / f"{day.isoformat()}__{dag_id}.log").write_text(output, encoding="utf-8")
-    return DagRun(dag_id, day, done.returncode, output, time.monotonic() - started)
+def chain_test(env: dict[str, str], days: list[date], log: Path) -> tuple[list[LocalRun], int]:
+    """Every nightly DAG for each day through Airflow's local runner (``jianguan dags-test``: ``DAG.test()`` per
+    DAG, one process); the runs and the exit code. The process's output is kept in ``log`` for a failing test."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    results = log.with_suffix(".jsonl")
+    results.unlink(missing_ok=True)
+    with log.open("w", encoding="utf-8") as output:
+        done = subprocess.run(
+            [str(BIN / "jianguan"), "dags-test", "--date", days[0].isoformat(), "--to", days[-1].isoformat(),
+             "--results", str(results)],
+            env=env, stdout=output, stderr=subprocess.STDOUT, timeout=3600,
+        )  # fmt: skip
+    runs = []
+    if results.exists():
+        for line in results.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            runs.append(
+                LocalRun(
+                    row["dag_id"], date.fromisoformat(row["day"]), row["state"], row["seconds"], row["run_id"]
+                )
+            )
+    return runs, done.returncode
 
 
 def _free_port() -> int:

@@ -17,7 +17,7 @@ from jianguan.orchestration.families import nightly_dag_ids
 from jianguan.orchestration.summary import pipeline_summary
 from jianguan.settings import PROJECT_ROOT, Settings
 from jianguan.spec.loader import cached_standard
-from tests.airflow_helpers import DagRun, airflow_env, dag_card, dags_test, migrate, standalone_dags_page
+from tests.airflow_helpers import airflow_env, chain_test, dag_card, migrate, standalone_dags_page
 from tests.sim_helpers import simulate_tiny
 
 DAYS = [date(2026, 11, 2)]
@@ -38,12 +38,11 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     simulate_tiny(settings.landing_root, settings.truth_root, start=DAYS[0], days=len(DAYS), seed=20261102)
     env = airflow_env(root / "airflow", settings)
     migrate(env)
-    runs: list[DagRun] = []
-    for day in DAYS:
-        for dag_id in nightly_dag_ids():
-            run = dags_test(env, dag_id, day, root / "airflow_logs")
-            runs.append(run)
-            assert run.succeeded, f"{dag_id} {day}: {run.output[-5000:]}"
+    log = root / "airflow_logs" / "chain.log"
+    runs, returncode = chain_test(env, DAYS, log)
+    assert returncode == 0 and runs and all(r.succeeded for r in runs), log.read_text(encoding="utf-8")[
+        -5000:
+    ]
     return {"settings": settings, "runs": runs, "env": env, "root": root}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from jianguan.marts.dbt_run import DBT_PROJECT_DIR, DbtSummary, dbt_args
+from jianguan.marts.dbt_run import DBT_PROJECT_DIR, NIGHTLY_EXCLUDED_RESOURCES, DbtSummary, dbt_args
 from jianguan.settings import Settings
 from jianguan.spec.loader import load_standard
 from jianguan.spec.render.dbt_sources import render_all, staging_name, staging_sql_path
@@ -40,6 +40,12 @@ def test_dbt_args_pin_project_target_artifacts_and_vars(settings: Settings) -> N
     }
     # a selection runs a test only when everything it reads is selected (accepted-codes tests read a seed)
     assert args[-5:] == ["--select", "dim_entities+", "--indirect-selection", "buildable", "--full-refresh"]
+
+
+def test_the_nightly_build_leaves_unit_tests_to_ci(settings: Settings) -> None:
+    args = dbt_args(["build"], settings, exclude_resource_types=NIGHTLY_EXCLUDED_RESOURCES)
+    assert args[-2:] == ["--exclude-resource-types", "unit_test"]
+    assert "--exclude-resource-types" not in dbt_args(["build"], settings)
 
 
 def test_cluster_target_comes_from_settings(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from jianguan.ingest.discovery import (
 )
 from jianguan.ingest.discovery import sources as all_sources
 from jianguan.ingest.file_ingest import FileOutcome, IngestContext, ingest_file
-from jianguan.ingest.gate import profile_from_json, run_gate
+from jianguan.ingest.gate import optional_columns, profile_from_json, profile_of, run_gate
 from jianguan.ingest.ledger import IngestionLog, quarantine_file
 from jianguan.ingest.sinks import DeltaSinkFactory
 from jianguan.lake.tables import LakeTable
@@ -137,14 +137,26 @@ def _gate(std: Standard, ledger: IngestionLog, lakehouse: Path, outcome: FileOut
     from jianguan.ingest.gate import store_validation
 
     assert outcome.table is not None and outcome.feed is not None
-    bronze = LakeTable(lakehouse / "bronze" / outcome.table)
-    batch = bronze.read(
-        filter=(pc.field("logical_date") == outcome.logical_date) & (pc.field("batch_id") == outcome.batch_id)
+    snapshot = LakeTable(lakehouse / "bronze" / outcome.table).dataset()
+    rows_of_batch = (pc.field("logical_date") == outcome.logical_date) & (
+        pc.field("batch_id") == outcome.batch_id
+    )
+    columns = optional_columns(std, outcome.table)
+    # the profile streams (bounded memory whatever the file's size); the rows are loaded only for GE
+    profile = profile_of(
+        snapshot.to_batches(columns=columns, filter=rows_of_batch, batch_size=65_536), columns
     )
     previous = profile_from_json(
         ledger.previous_profile(outcome.feed, outcome.batch_id, outcome.logical_date)
     )
-    result = run_gate(std, outcome.table, batch, previous, outcome.logical_date)
+    result = run_gate(
+        std,
+        outcome.table,
+        lambda: snapshot.to_table(filter=rows_of_batch),
+        profile,
+        previous,
+        outcome.logical_date,
+    )
     outcome.gate_success = result.success
     outcome.gate_report = result.report_json()
     outcome.profile = result.profile_json()

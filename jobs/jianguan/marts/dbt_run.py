@@ -146,6 +146,7 @@ def dbt_args(
     select: Sequence[str] = (),
     full_refresh: bool = False,
     extra_vars: Mapping[str, Any] | None = None,
+    exclude_resource_types: Sequence[str] = (),
 ) -> list[str]:
     """The dbt command line (a pure function of its arguments, unit-tested)."""
     target_dir = dbt_dir(settings)
@@ -178,6 +179,8 @@ def dbt_args(
             # a test runs only when all it reads is built by the selection: the accepted-codes tests also read
             # the code_lists seed, which a selection of some models' ancestors does not build
             args += ["--indirect-selection", "buildable"]
+    if exclude_resource_types:
+        args += ["--exclude-resource-types", *exclude_resource_types]
     if full_refresh:
         args.append("--full-refresh")
     return args
@@ -219,6 +222,7 @@ def run_dbt(
     select: Sequence[str] = (),
     full_refresh: bool = False,
     extra_vars: Mapping[str, Any] | None = None,
+    exclude_resource_types: Sequence[str] = (),
     spark: SparkSession | None = None,
 ) -> DbtSummary:
     """Run one dbt command (``["build"]``, ``["docs", "generate"]`` …) in this process and summarise it.
@@ -241,6 +245,7 @@ def run_dbt(
         select=select,
         full_refresh=full_refresh,
         extra_vars=extra_vars,
+        exclude_resource_types=exclude_resource_types,
     )
     log.info("dbt %s (target %s)", " ".join(command), settings.dbt_target)
     started = time.monotonic()
@@ -263,6 +268,10 @@ def run_dbt(
     return summary
 
 
+NIGHTLY_EXCLUDED_RESOURCES = ("unit_test",)
+"""What the nightly build leaves out: unit tests check the models' SQL on fixed rows, once per code change."""
+
+
 def build_marts(
     settings: Settings,
     logical_date: dt.date,
@@ -271,13 +280,21 @@ def build_marts(
     full_refresh: bool = False,
     spark: SparkSession | None = None,
 ) -> dict[str, Any]:
-    """``dbt build`` (seeds, models, tests) for a logical date — what the DAG and ``jianguan pipeline`` call.
+    """``dbt build`` (seeds, models, data tests) for a logical date — what the DAG and ``jianguan pipeline`` call.
 
+    dbt unit tests (fixed inputs, they test the SQL, not the day's data) are left to CI and development builds
+    (``tests/spark/test_dbt_marts.py``, ``jianguan marts build``), as dbt advises for production runs.
     Raises :class:`DbtRunError` when a model or test fails, so a scheduler marks the task failed; the summary
     of a green run is returned as a dict (JSON-serialisable).
     """
     summary = run_dbt(
-        ["build"], settings, logical_date=logical_date, select=select, full_refresh=full_refresh, spark=spark
+        ["build"],
+        settings,
+        logical_date=logical_date,
+        select=select,
+        full_refresh=full_refresh,
+        exclude_resource_types=NIGHTLY_EXCLUDED_RESOURCES,
+        spark=spark,
     )
     if not summary.success:
         details = summary.as_dict()

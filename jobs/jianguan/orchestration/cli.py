@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 from jianguan.settings import Settings
 
@@ -19,6 +20,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--steps", default=None, help="comma-separated subset, e.g. ingest,marts")
     parser.set_defaults(handler=_pipeline)
 
+    chain = subparsers.add_parser(
+        "dags-test",
+        help="every nightly DAG in order through Airflow's local runner (DAG.test), in one process",
+    )
+    chain.add_argument("--date", type=date.fromisoformat, required=True, help="business date YYYY-MM-DD")
+    chain.add_argument("--to", type=date.fromisoformat, default=None, help="last date (day by day)")
+    chain.add_argument("--dag", action="append", default=None, help="only these DAG ids (repeatable)")
+    chain.add_argument("--results", type=Path, default=None, help="also append the JSON lines to this file")
+    chain.set_defaults(handler=_dags_test)
+
     summary = subparsers.add_parser("summary", help="rows per library, rejects, warnings, rankings, exports")
     summary.add_argument("--json", action="store_true", help="print JSON")
     summary.set_defaults(handler=_summary)
@@ -32,17 +43,30 @@ def _summary(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _dags_test(args: argparse.Namespace, settings: Settings) -> int:
+    from jianguan.orchestration.families import nightly_dag_ids
+    from jianguan.orchestration.local_runs import run_chain, write_results
+
+    days = _days(args.date, args.to)
+    if not days:
+        print("--to must not be before --date")
+        return 2
+    return 0 if write_results(run_chain(args.dag or nightly_dag_ids(), days), args.results) else 1
+
+
+def _days(first: date, last: date | None) -> list[date]:
+    return [first + timedelta(days=n) for n in range(((last or first) - first).days + 1)]
+
+
 def _pipeline(args: argparse.Namespace, settings: Settings) -> int:
     from jianguan.orchestration.pipeline import run_pipeline
 
-    last = args.to or args.date
-    if last < args.date:
+    days = _days(args.date, args.to)
+    if not days:
         print("--to must not be before --date")
         return 2
     steps = args.steps.split(",") if args.steps else None
-    day = args.date
-    while day <= last:
+    for day in days:
         results = run_pipeline(settings, day, steps=steps)
         print(json.dumps({"date": day.isoformat(), **results}, ensure_ascii=False, default=str))
-        day += timedelta(days=1)
     return 0
