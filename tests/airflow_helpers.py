@@ -50,6 +50,18 @@ def migrate(env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
 
 
+def airflow_dags_test(env: dict[str, str], dag_id: str, day: date, log: Path) -> tuple[int, str]:
+    """``airflow dags test <dag> <day>`` (the command itself); the exit code and output, also kept in ``log``."""
+    done = subprocess.run(
+        [str(BIN / "airflow"), "dags", "test", dag_id, day.isoformat()],
+        env=env, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(output, encoding="utf-8")
+    return done.returncode, output
+
+
 def chain_test(env: dict[str, str], days: list[date], log: Path) -> tuple[list[LocalRun], int]:
     """Every nightly DAG for each day through Airflow's local runner (``jianguan dags-test``: ``DAG.test()`` per
     DAG, one process); the runs and the exit code. The process's output is kept in ``log`` for a failing test."""

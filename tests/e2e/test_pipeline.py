@@ -17,7 +17,14 @@ from jianguan.orchestration.families import nightly_dag_ids
 from jianguan.orchestration.summary import pipeline_summary
 from jianguan.settings import PROJECT_ROOT, Settings
 from jianguan.spec.loader import cached_standard
-from tests.airflow_helpers import airflow_env, chain_test, dag_card, migrate, standalone_dags_page
+from tests.airflow_helpers import (
+    airflow_dags_test,
+    airflow_env,
+    chain_test,
+    dag_card,
+    migrate,
+    standalone_dags_page,
+)
 from tests.sim_helpers import simulate_tiny
 
 DAYS = [date(2026, 11, 2)]
@@ -108,6 +115,35 @@ def test_export_batches_verify(pipeline: dict[str, object]) -> None:
     for batch in batches:
         problems = verify_dir(batch, cached_standard(settings.schemas_root))
         assert not problems, problems
+
+
+def test_rerunning_an_ingest_dag_with_airflow_dags_test_changes_no_table_content(
+    pipeline: dict[str, object],
+) -> None:
+    """The rerun of a day's ingest DAG, by the ``airflow dags test`` command itself: each file's batch is replaced
+    by itself — every bronze and quarantine table holds exactly the rows it held (no duplicate, no loss)."""
+    settings, env, root = pipeline["settings"], pipeline["env"], pipeline["root"]
+    assert isinstance(settings, Settings) and isinstance(env, dict) and isinstance(root, Path)
+    bronze = settings.resolved_lakehouse_root / "bronze"
+
+    def content() -> dict[str, list[tuple[object, ...]]]:
+        tables = [p for p in sorted(bronze.iterdir()) if (p / "_delta_log").is_dir()]
+        return {
+            p.name: sorted(
+                zip(
+                    *LakeTable(p).read(columns=["batch_id", "source_row_number"]).to_pydict().values(),
+                    strict=True,
+                )
+            )
+            for p in tables
+        }
+
+    before = content()
+    returncode, output = airflow_dags_test(
+        env, "ingest__hotline_12345", DAYS[0], root / "airflow_logs" / "rerun__ingest__hotline_12345.log"
+    )
+    assert returncode == 0 and "state=success" in output, output[-5000:]
+    assert content() == before
 
 
 @pytest.mark.parametrize("notebook", ["risk_warnings.ipynb", "evaluation.ipynb"])
