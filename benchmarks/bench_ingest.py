@@ -98,9 +98,10 @@ def _template(workdir: Path) -> tuple[list[str], list[list[str]], str, str]:
     return header, rows, path.name, spec.encoding
 
 
-def build_big_csv(target: Path, gigabytes: float, workdir: Path) -> int:
+def build_big_csv(
+    target: Path, gigabytes: float, header: list[str], rows: list[list[str]], encoding: str
+) -> int:
     """Write ``target`` of at least ``gigabytes`` GB from the template rows; returns the data rows written."""
-    header, rows, _, encoding = _template(workdir)
     key = header.index("工单编号")
     wanted = int(gigabytes * 1e9)
     written = 0
@@ -137,11 +138,11 @@ def pyarrow_parse(path: Path, encoding: str) -> tuple[int, float]:
 
 def bench_big_csv(gigabytes: float, workdir: Path) -> None:
     spec = cached_standard(Settings().schemas_root).feeds[FEED]
-    _, _, name, encoding = _template(workdir / "probe")
+    header, template_rows, name, encoding = _template(workdir)
     landing = workdir / "landing"
     path = landing / spec.source / TEMPLATE_DAY.isoformat() / name
     began = time.perf_counter()
-    rows = build_big_csv(path, gigabytes, workdir)
+    rows = build_big_csv(path, gigabytes, header, template_rows, encoding)
     size_mb = path.stat().st_size / 2**20
     print(f"built {path.name}: {size_mb:,.0f} MiB, {rows:,} rows in {time.perf_counter() - began:.0f} s")
 
