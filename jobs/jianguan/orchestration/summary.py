@@ -106,8 +106,12 @@ def evaluation_ranking(settings: Settings) -> dict[str, list[dict[str, Any]]] | 
         "rank_among_regions",
         "composite_change",
     )
-    picked = [{k: r.get(k) for k in keep} for r in ranked]
-    return {"top": picked[:TOP], "bottom": picked[-TOP:]}
+    return top_and_bottom([{k: r.get(k) for k in keep} for r in ranked], TOP)
+
+
+def top_and_bottom(ranked: list[dict[str, Any]], n: int) -> dict[str, list[dict[str, Any]]]:
+    """The first ``n`` and the last ``n`` of a best-first ranking; a row is never in both (few regions)."""
+    return {"top": ranked[:n], "bottom": ranked[max(n, len(ranked) - n) :]}
 
 
 def export_batches(settings: Settings) -> list[dict[str, Any]]:
