@@ -11,6 +11,10 @@ Two modes:
 
     .venv/bin/python benchmarks/bench_export.py --synthetic 200000
     .venv/bin/python benchmarks/bench_export.py --lakehouse ./lakehouse --dates 2026-11-02 2026-11-03
+    .venv/bin/python benchmarks/bench_export.py --synthetic 1000000 --reader driver   # or spark; default auto
+
+Each run prints wall time, records, operations, which readers the datasets had (Spark tasks for sources of at
+least ``spark_min_rows`` rows, the driver below) and the peak RSS of the driver process and of the Spark JVM.
 
 A script, not a test: it takes minutes and memory.
 """
@@ -28,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from peak_memory import PeakMemory  # benchmarks/peak_memory.py (this script's folder)
 
+from jianguan.export.config import load_config
 from jianguan.export.job import run
 from jianguan.export.layouts import datasets
 from jianguan.lake import LakeTable
@@ -129,19 +135,29 @@ def build_table(std: Standard, table: str, ids: range, tag: str = "") -> pa.Tabl
     return pa.table({f.name: pa.array(columns[f.name], f.type) for f in schema}, schema=schema)
 
 
-def _timed(label: str, settings: Settings, day: dt.date, std: Standard) -> dict[str, Any]:
-    started = time.perf_counter()
-    summary = run(settings, day, std=std)
-    seconds = time.perf_counter() - started
+READERS: dict[str, int | None] = {"auto": None, "driver": 2**62, "spark": 0}
+"""``--reader`` → ``spark_min_rows`` (auto: the packaged configuration's threshold)."""
+
+
+def _timed(label: str, settings: Settings, day: dt.date, std: Standard, reader: str) -> dict[str, Any]:
+    config = load_config()
+    if READERS[reader] is not None:
+        config = config.model_copy(update={"spark_min_rows": READERS[reader]})
+    with PeakMemory() as rss:
+        started = time.perf_counter()
+        summary = run(settings, day, std=std, config=config)
+        seconds = time.perf_counter() - started
     records = summary["records"]
+    used = sorted(set(summary["readers"].values()))
     print(
         f"{label:<22} {seconds:8.1f} s  records={records:>9,}  ops={summary['operations']}  "
-        f"holds={summary['holds']}  status={summary['status']}  ({records / seconds:,.0f} records/s)"
+        f"holds={summary['holds']}  status={summary['status']}  ({records / seconds:,.0f} records/s)  "
+        f"readers={'+'.join(used)}  peak RSS driver {rss.driver_mib:,.0f} MiB, JVM {rss.jvm_mib:,.0f} MiB"
     )
     return summary
 
 
-def synthetic(rows: int, keep: Path | None) -> None:
+def synthetic(rows: int, keep: Path | None, reader: str) -> None:
     std = load_standard(PROJECT_ROOT / "schemas")
     root = keep or Path(tempfile.mkdtemp(prefix="bench_export_"))
     settings = Settings(lakehouse_root=root / "lakehouse", export_root=root / "exports")
@@ -153,7 +169,7 @@ def synthetic(rows: int, keep: Path | None) -> None:
     print(
         f"built {len(tables)} staging tables × {rows:,} rows in {time.perf_counter() - started:.1f} s ({root})"
     )
-    _timed("full load (day 1)", settings, DAY1, std)
+    _timed("full load (day 1)", settings, DAY1, std, reader)
     started = time.perf_counter()
     updated, deleted, new = rows // 50, rows // 100, rows // 100
     for name, dataset in tables:
@@ -166,17 +182,17 @@ def synthetic(rows: int, keep: Path | None) -> None:
     print(
         f"rewrote the staging tables (2% updated, 1% deleted, 1% new) in {time.perf_counter() - started:.1f} s"
     )
-    _timed("incremental (day 2)", settings, DAY2, std)
-    _timed("rerun (day 2)", settings, DAY2, std)
+    _timed("incremental (day 2)", settings, DAY2, std, reader)
+    _timed("rerun (day 2)", settings, DAY2, std, reader)
     if keep is None:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def from_lakehouse(lakehouse: Path, dates: list[dt.date]) -> None:
+def from_lakehouse(lakehouse: Path, dates: list[dt.date], reader: str) -> None:
     std = load_standard(PROJECT_ROOT / "schemas")
     settings = Settings(lakehouse_root=lakehouse, export_root=lakehouse.parent / "exports_bench")
     for index, day in enumerate(dates):
-        _timed(f"{'full' if index == 0 else 'incremental'} {day}", settings, day, std)
+        _timed(f"{'full' if index == 0 else 'incremental'} {day}", settings, day, std, reader)
 
 
 def main() -> None:
@@ -187,12 +203,18 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="build in this folder and keep it")
     parser.add_argument("--lakehouse", type=Path, default=None, help="time exports of an existing lakehouse")
     parser.add_argument("--dates", type=dt.date.fromisoformat, nargs="+", default=[])
+    parser.add_argument(
+        "--reader",
+        choices=sorted(READERS),
+        default="auto",
+        help="force every dataset onto the driver or Spark",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.lakehouse is not None:
-        from_lakehouse(args.lakehouse.resolve(), args.dates)
+        from_lakehouse(args.lakehouse.resolve(), args.dates, args.reader)
     else:
-        synthetic(args.synthetic, args.keep)
+        synthetic(args.synthetic, args.keep, args.reader)
 
 
 if __name__ == "__main__":

@@ -317,3 +317,68 @@ def test_empty_dataframe_creates_an_empty_table(spark: SparkSession, tmp_path: P
     assert LakeTable(path).version() == 0
     assert read(spark, path).count() == 0
     assert read(spark, path).columns == SCHEMA.names
+
+
+def changed_rows(frame: DataFrame) -> list[tuple[int, str, int, Any]]:
+    """(version, change type, case id, party name) of change rows, sorted."""
+    rows = frame.select("_commit_version", "_change_type", "case_id", "party_name").collect()
+    return sorted((r[0], r[1], r[2], r[3] or "") for r in rows)
+
+
+@pytest.mark.parametrize("feed", ["true", "false"])
+def test_change_feed_reads_the_rows_each_commit_changed(
+    spark: SparkSession, tmp_path: Path, feed: str
+) -> None:
+    """Spark's change-feed read gives exactly the rows ``LakeTable.changes`` gives, with or without the feed."""
+    path = tmp_path / "t"
+    table = LakeTable.create(
+        path, SCHEMA, partition_by=["region_code"], properties={"delta.enableChangeDataFeed": feed}
+    )
+    table.append(arrow_rows(range(6)))  # v1
+    renamed = arrow_rows(range(4, 8)).set_column(2, "party_name", pa.array(["改名"] * 4, pa.string()))
+    table.merge(renamed, ["case_id"])  # v2: 4, 5 updated, 6, 7 inserted
+    table.delete("case_id = 0")  # v3
+    table.optimize()  # v4: files rearranged, no row changed
+    table.replace_where(arrow_rows(range(100, 101), region="420100"), "region_code = '420100'")  # v5
+
+    changes = read(spark, path, readChangeFeed="true", startingVersion=2)
+    assert changes.columns == [*SCHEMA.names, "_change_type", "_commit_version", "_commit_timestamp"]
+    expected = spark.createDataFrame(table.changes(2))
+    assert changed_rows(changes) == changed_rows(expected)
+    assertDataFrameEqual(changes, expected)
+    seen = changed_rows(changes)
+    assert not [row for row in seen if row[0] == 4]  # OPTIMIZE changed nothing
+    assert (5, "insert", 100, "") in seen  # case 100 has no party name (every fifth)
+    if feed == "true":  # the merge's change data files: pre- and post-images of exactly the changed rows
+        assert [row for row in seen if row[0] == 2] == [
+            (2, "insert", 6, "改名"),
+            (2, "insert", 7, "改名"),
+            (2, "update_postimage", 4, "改名"),
+            (2, "update_postimage", 5, "改名"),
+            (2, "update_preimage", 4, "湖北某某4有限公司"),
+            (2, "update_preimage", 5, ""),
+        ]
+    only_merge = read(spark, path, readChangeFeed="true", startingVersion=2, endingVersion=2)
+    assert {r[0] for r in changed_rows(only_merge)} == {2}
+    narrow = read(spark, path, readChangeFeed="true", startingVersion=3, columns="case_id")
+    assert narrow.columns == ["case_id", "_change_type", "_commit_version", "_commit_timestamp"]
+    at_delete = narrow.where("_commit_version = 3").collect()
+    deleted = {r.case_id for r in at_delete if r._change_type == "delete"}
+    inserted = {r.case_id for r in at_delete if r._change_type == "insert"}
+    # with the feed exactly the deleted row; without it the rewritten file's rows go out and the kept ones back in
+    assert deleted - inserted == {0} and (feed == "false" or not inserted)
+    commits = {c.version: c.timestamp for c in table.history()}
+    stamps = {r[0]: r[1] for r in changes.select("_commit_version", "_commit_timestamp").distinct().collect()}
+    assert stamps[5].timestamp() == pytest.approx(commits[5].timestamp(), abs=0.001)
+
+
+def test_change_feed_options_are_checked(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "t"
+    LakeTable.create(path, SCHEMA).append(arrow_rows(range(3)))
+    with pytest.raises(Exception, match="needs startingVersion"):
+        read(spark, path, readChangeFeed="true").count()
+    with pytest.raises(Exception, match="after the latest version"):
+        read(spark, path, readChangeFeed="true", startingVersion=5).count()
+    with pytest.raises(Exception, match="not versionAsOf"):
+        read(spark, path, readChangeFeed="true", startingVersion=1, versionAsOf=1).count()
+    assert read(spark, path, readChangeFeed="true", startingVersion=0).count() == 3

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -48,7 +49,11 @@ def snapshot(table: LakeTable, dataset: Dataset, version: int) -> pa.Table:
 
 def full_load(table: LakeTable, dataset: Dataset, version: int) -> DatasetChanges:
     """The first export of a dataset: every current record is an insert."""
-    rows = snapshot(table, dataset, version)
+    return loaded(dataset, snapshot(table, dataset, version), version)
+
+
+def loaded(dataset: Dataset, rows: pa.Table, version: int) -> DatasetChanges:
+    """The changes of a full load of ``rows`` (projected records of the snapshot at ``version``)."""
     return DatasetChanges(
         upserts=rows,
         deletes=empty(dataset),
@@ -60,20 +65,19 @@ def full_load(table: LakeTable, dataset: Dataset, version: int) -> DatasetChange
     )
 
 
+def unchanged(dataset: Dataset, exported_version: int, to_version: int) -> DatasetChanges:
+    """No change: the source has no commit after the exported version."""
+    return DatasetChanges(
+        empty(dataset), empty(dataset), frozenset(), frozenset(), frozenset(), exported_version, to_version
+    )
+
+
 def changes_since(
     table: LakeTable, dataset: Dataset, exported_version: int, to_version: int
 ) -> DatasetChanges:
     """Netted changes of versions ``exported_version + 1`` … ``to_version`` (none when they are equal)."""
     if to_version <= exported_version:
-        return DatasetChanges(
-            empty(dataset),
-            empty(dataset),
-            frozenset(),
-            frozenset(),
-            frozenset(),
-            exported_version,
-            to_version,
-        )
+        return unchanged(dataset, exported_version, to_version)
     feed = table.changes(exported_version + 1, to_version, columns=dataset.read_columns)
     total = feed.num_rows
     feed = drop_unchanged_rewrites(feed, dataset.read_columns)
@@ -172,3 +176,37 @@ def records_for(table: LakeTable, dataset: Dataset, version: int, record_ids: se
         projected = snapshot(table, dataset, version)
     mask = pc.is_in(projected.column(RECORD_ID), value_set=pa.array(sorted(record_ids), pa.string()))
     return projected.filter(mask)
+
+
+class ChangeReader(Protocol):
+    """Where a dataset's records come from: the driver (:class:`DriverReader`) or Spark tasks
+    (:class:`jianguan.export.spark_changes.SparkReader`); both give the same records."""
+
+    name: str
+
+    def full_load(self, table: LakeTable, dataset: Dataset, version: int) -> DatasetChanges: ...
+
+    def changes_since(
+        self, table: LakeTable, dataset: Dataset, exported_version: int, to_version: int
+    ) -> DatasetChanges: ...
+
+    def records_for(
+        self, table: LakeTable, dataset: Dataset, version: int, record_ids: set[str]
+    ) -> pa.Table: ...
+
+
+class DriverReader:
+    """Records read on the driver with delta-rs and Arrow (the functions above)."""
+
+    name = "driver"
+
+    def full_load(self, table: LakeTable, dataset: Dataset, version: int) -> DatasetChanges:
+        return full_load(table, dataset, version)
+
+    def changes_since(
+        self, table: LakeTable, dataset: Dataset, exported_version: int, to_version: int
+    ) -> DatasetChanges:
+        return changes_since(table, dataset, exported_version, to_version)
+
+    def records_for(self, table: LakeTable, dataset: Dataset, version: int, record_ids: set[str]) -> pa.Table:
+        return records_for(table, dataset, version, record_ids)

@@ -30,6 +30,8 @@ class ExportConfig(BaseModel):
     library_property: str
     tables: ExportTables
     receipts_table: str
+    spark_min_rows: int = Field(ge=0)
+    """Sources of at least this many rows are read, rendered and netted by Spark tasks; smaller ones on the driver."""
 
     def department_for(self, dataset: str) -> str:
         return self.dataset_departments.get(dataset, self.default_department)

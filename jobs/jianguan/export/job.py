@@ -4,9 +4,10 @@ Steps (one logical date, one batch ``<YYYYMMDD>00001``):
 
 1. Find the last successful export (``export_batches``) and the source version each dataset was exported at.
 2. Apply receipts that landed up to the date to the ledger (accepted / rejected with reasons).
-3. Per dataset: netted changes since the exported version (:mod:`~jianguan.export.changes`; a full load the
-   first time), plus the records held at the previous run and the rejected records awaiting resubmission,
-   re-read from the source at the new version.
+3. Per dataset: netted changes since the exported version (a full load the first time), plus the records held
+   at the previous run and the rejected records awaiting resubmission, re-read from the source at the new
+   version — by Spark tasks for a source of at least ``spark_min_rows`` rows
+   (:mod:`~jianguan.export.spark_changes`), on the driver otherwise (:mod:`~jianguan.export.changes`).
 4. 质检 (:mod:`~jianguan.export.quality`); failing records go to ``export_holds`` with reasons.
 5. ``cd_operation``: ``u`` for what the national side already holds and for resubmissions, ``i`` otherwise,
    ``d`` for deletes of records it holds (deletes of never-sent records send nothing).
@@ -26,7 +27,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -34,7 +35,7 @@ import pyarrow.compute as pc
 
 from jianguan.errors import ExportValidationError
 from jianguan.export import writers
-from jianguan.export.changes import DatasetChanges, changes_since, full_load, records_for
+from jianguan.export.changes import ChangeReader, DatasetChanges, DriverReader
 from jianguan.export.config import ExportConfig, load_config
 from jianguan.export.layouts import Dataset, datasets
 from jianguan.export.ledger import (
@@ -57,10 +58,14 @@ from jianguan.settings import Settings
 from jianguan.spec.loader import Standard, load_standard
 from jianguan.spec.types import TIMEZONE
 
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
 log = logging.getLogger(__name__)
 
 SEQUENCE = 1
 """One submission per logical date; a rerun reproduces it."""
+DRIVER = DriverReader()
 
 
 @dataclass
@@ -139,7 +144,12 @@ class _Batch:
     """The state of one run (kept together so each dataset step stays small)."""
 
     def __init__(
-        self, settings: Settings, std: Standard, config: ExportConfig, logical_date: dt.date
+        self,
+        settings: Settings,
+        std: Standard,
+        config: ExportConfig,
+        logical_date: dt.date,
+        spark: SparkSession | None = None,
     ) -> None:
         self.settings = settings
         self.std = std
@@ -169,6 +179,20 @@ class _Batch:
         )
         self.checks = format_checks(std)
         self.source_versions: dict[str, list[int | None]] = {}
+        self.spark = spark
+        self.readers: dict[str, str] = {}
+
+    def reader_for(self, source: LakeTable, version: int) -> ChangeReader:
+        """Spark tasks for a source of at least ``spark_min_rows`` rows, the driver otherwise."""
+        if source.count(version) < self.config.spark_min_rows:
+            return DRIVER
+        from jianguan.export.spark_changes import SparkReader
+
+        if self.spark is None:
+            from jianguan.spark import spark_session
+
+            self.spark = spark_session(self.settings, app_name="export_national")
+        return SparkReader(self.spark)
 
     def versions(self, dataset: Dataset, source: LakeTable) -> tuple[int | None, int] | None:
         """(exported version or None for a full load, version to cut at); None when the source is absent."""
@@ -197,15 +221,17 @@ class _Batch:
             return None
         exported, to_version = span
         self.source_versions[dataset.name] = [exported, to_version]
+        reader = self.reader_for(source, to_version)
+        self.readers[dataset.name] = reader.name
         changes: DatasetChanges = (
-            full_load(source, dataset, to_version)
+            reader.full_load(source, dataset, to_version)
             if exported is None
-            else changes_since(source, dataset, exported, to_version)
+            else reader.changes_since(source, dataset, exported, to_version)
         )
         touched = changes.inserted | changes.updated | changes.deleted
         held = {h["record_unique_identity"] for h in self.previous_holds if h["dataset"] == dataset.name}
         pending = {rid for (name, rid) in self.pending if name == dataset.name}
-        reread = records_for(source, dataset, to_version, (held | pending) - touched)
+        reread = reader.records_for(source, dataset, to_version, (held | pending) - touched)
         candidates = _dedupe(pa.concat_tables([changes.upserts, reread]))
         holding = self.holdings.get(dataset.name, set())
         ids = candidates.column(RECORD_ID).to_pylist()
@@ -336,20 +362,21 @@ def envelope_findings(dataset: Dataset, records: pa.Table, findings: dict[int, l
 def run(
     settings: Settings,
     logical_date: dt.date,
-    spark: object | None = None,
+    spark: SparkSession | None = None,
     *,
     std: Standard | None = None,
+    config: ExportConfig | None = None,
 ) -> dict[str, Any]:
     """Export the batch of ``logical_date``; returns a summary (counts, batch number, versions, paths).
 
-    ``spark`` is accepted for the common job signature; the export reads the change feed and snapshots through
-    delta-rs (driver-side Arrow), which is what the Delta change feed needs here.
+    Datasets whose source holds at least ``spark_min_rows`` rows are read and netted by Spark tasks (``spark``,
+    or the process's session started when first needed); the others on the driver. Checks, files, manifest and
+    ledger are the driver's: one file per dataset, written once.
     """
-    del spark
     started = time.monotonic()
     std = std or load_standard(settings.schemas_root)
-    config = load_config()
-    batch = _Batch(settings, std, config, logical_date)
+    config = config or load_config()
+    batch = _Batch(settings, std, config, logical_date, spark)
     root = settings.export_root.expanduser().resolve()
     name = f"{logical_date:%Y%m%d}"
     tmp = writers.stage(root, name)
@@ -463,5 +490,6 @@ def _summary(
         "source_versions": {
             e.dataset: [e.source_version_from, e.source_version_to] for e in manifest.datasets
         },
+        "readers": dict(sorted(batch.readers.items())),
         "seconds": round(time.monotonic() - started, 3),
     }

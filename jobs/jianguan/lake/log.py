@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow.fs as pafs
@@ -43,20 +44,49 @@ def commit_info(table_uri: str, version: int) -> dict[str, Any]:
     short; :meth:`jianguan.lake.tables.LakeTable.history` therefore reports the file time, as delta-spark's
     ``DESCRIBE HISTORY`` does.
     """
-    filesystem, root = filesystem_for(table_uri)
-    path = f"{root}/_delta_log/{version:020d}.json"
-    with filesystem.open_input_stream(path) as stream:
-        text = stream.read().decode("utf-8")
-    modified = filesystem.get_file_info(path).mtime_ns
+    text, modified_ms = _commit_file(table_uri, version)
     extra: dict[str, Any] = {"version": version}
-    if modified is not None:
-        extra[FILE_TIME_KEY] = modified // 1_000_000
+    if modified_ms is not None:
+        extra[FILE_TIME_KEY] = modified_ms
     for line in text.splitlines():
         if '"commitInfo"' in line:
             action = json.loads(line)
             if "commitInfo" in action:
                 return {**action["commitInfo"], **extra}
     return extra
+
+
+def _commit_file(table_uri: str, version: int) -> tuple[str, int | None]:
+    """The text of a commit file and its modification time (ms since the epoch, ``None`` when unknown)."""
+    filesystem, root = filesystem_for(table_uri)
+    path = f"{root}/_delta_log/{version:020d}.json"
+    with filesystem.open_input_stream(path) as stream:
+        text = stream.read().decode("utf-8")
+    modified = filesystem.get_file_info(path).mtime_ns
+    return text, None if modified is None else modified // 1_000_000
+
+
+@dataclass(frozen=True)
+class CommitActions:
+    """The actions of one commit (each a dict as in the log) and the commit's time (its file's, in ms)."""
+
+    version: int
+    timestamp_ms: int
+    actions: list[dict[str, Any]]
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        """The payloads of the actions of one kind (``add``, ``remove``, ``cdc``, ``commitInfo`` …)."""
+        return [action[kind] for action in self.actions if kind in action]
+
+
+def commit_actions(table_uri: str, version: int) -> CommitActions:
+    """Every action of commit ``version``; :class:`FileNotFoundError` when its commit file was cleaned up."""
+    text, modified_ms = _commit_file(table_uri, version)
+    actions = [json.loads(line) for line in text.splitlines() if line.strip()]
+    if modified_ms is None:  # an object store without modification times: the writer's clock
+        infos = [a["commitInfo"] for a in actions if "commitInfo" in a]
+        modified_ms = int(infos[0].get("timestamp", 0)) if infos else 0
+    return CommitActions(version, modified_ms, actions)
 
 
 def commit_infos(table_uri: str, limit: int | None = None) -> list[dict[str, Any]]:

@@ -16,6 +16,10 @@
 * column pruning: Spark 4.2's Python Data Source API has no projection pushdown (the reader is always asked for
   every column of the schema). The reader reads only the columns of the schema it is given, so pruning is
   available by declaring it: ``.option("columns", "a,b")`` or a user schema ``.schema("a BIGINT, b STRING")``.
+* change data feed, as delta-spark reads it: ``.option("readChangeFeed", "true").option("startingVersion", 3)``
+  (``endingVersion`` optional, default the latest, pinned like a snapshot) gives the rows each commit of the range
+  changed with ``_change_type``, ``_commit_version`` and ``_commit_timestamp`` — one input partition per changed
+  file (:mod:`jianguan.lake.changes`, the same reading ``LakeTable.changes`` does on the driver).
 
 **Writing** (``df.write.format("delta").mode("append" | "overwrite").save(path)``, ``INSERT INTO``/``INSERT
 OVERWRITE`` of a temporary view ``USING delta``):
@@ -71,6 +75,7 @@ from pyspark.sql.types import StructType
 
 from jianguan.errors import StorageError
 from jianguan.lake import partitions, protocol
+from jianguan.lake.changes import CHANGE_COLUMNS, ChangeFile, change_files, read_change_file
 from jianguan.lake.files import (
     READ_BATCH_ROWS,
     DataFile,
@@ -98,6 +103,12 @@ log = logging.getLogger(__name__)
 FORMAT_NAME = "delta"
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 """Zone of a ``timestampAsOf`` written without an offset: the lakehouse's (and ``spark_session()``'s) time zone."""
+CHANGE_FIELDS = [
+    {"name": "_change_type", "type": "string", "nullable": False, "metadata": {}},
+    {"name": "_commit_version", "type": "long", "nullable": False, "metadata": {}},
+    {"name": "_commit_timestamp", "type": "timestamp", "nullable": False, "metadata": {}},
+]
+"""The columns a ``readChangeFeed`` read adds (Spark schema JSON; as :data:`jianguan.lake.changes.CHANGE_COLUMNS`)."""
 JOB_ID_KEY = "jianguanJobId"
 """Commit-info key recording the Spark write job that made a commit (``abort`` checks it before deleting)."""
 
@@ -133,6 +144,33 @@ def _snapshot_point(options: dict[str, str]) -> int | dt.datetime | None:
             raise StorageError(f"timestampAsOf must be an ISO date-time, not {timestamp!r}") from exc
         return point if point.tzinfo else point.replace(tzinfo=ZoneInfo(DEFAULT_TIME_ZONE))
     return None
+
+
+def _int_option(options: dict[str, str], name: str) -> int | None:
+    raw = options.get(name.lower())
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise StorageError(f"{name} must be an integer, not {raw!r}") from exc
+
+
+def _change_range(options: dict[str, str]) -> tuple[int, int | None] | None:
+    """``(startingVersion, endingVersion or None)`` when ``readChangeFeed`` is on, else ``None``."""
+    if options.get("readchangefeed", "false").lower() != "true":
+        return None
+    if "versionasof" in options or "timestampasof" in options:
+        raise StorageError(
+            "readChangeFeed takes startingVersion/endingVersion, not versionAsOf/timestampAsOf"
+        )
+    start = _int_option(options, "startingVersion")
+    if start is None:
+        raise StorageError("readChangeFeed needs startingVersion (the first commit whose changes to read)")
+    end = _int_option(options, "endingVersion")
+    if start < 0 or (end is not None and end < start):
+        raise StorageError(f"readChangeFeed: versions {start}…{end} are not a range")
+    return start, end
 
 
 def _columns_option(options: dict[str, str]) -> list[str] | None:
@@ -211,8 +249,13 @@ class DeltaDataSource(DataSource):
         """The snapshot's schema (column comments kept as Spark field metadata); pins the snapshot version."""
         options = _options(self.options)
         table = LakeTable(_table_path(options))
-        snapshot = table.load(_snapshot_point(options))
+        changes = _change_range(options)
+        snapshot = table.load(changes[1] if changes else _snapshot_point(options))
         self.pinned_version = snapshot.version()
+        if changes is not None and changes[0] > self.pinned_version:
+            raise StorageError(
+                f"{table.uri}: startingVersion {changes[0]} is after the latest version {self.pinned_version}"
+            )
         spark_json = schema_json(snapshot.schema())
         wanted = _columns_option(options)
         if wanted is not None:
@@ -221,12 +264,24 @@ class DeltaDataSource(DataSource):
             if unknown:
                 raise StorageError(f"{table.uri}: columns {unknown} are not in the table ({list(by_name)})")
             spark_json = {"type": "struct", "fields": [by_name[name] for name in wanted]}
+        if changes is not None:
+            spark_json["fields"] = [*spark_json["fields"], *CHANGE_FIELDS]
         return StructType.fromJson(spark_json)
 
-    def reader(self, schema: StructType) -> DeltaReader:
+    def reader(self, schema: StructType) -> DataSourceReader:
         options = _options(self.options)
         table = LakeTable(_table_path(options))
         version = getattr(self, "pinned_version", None)
+        changes = _change_range(options)
+        if changes is not None:
+            end = version if version is not None else table.load(changes[1]).version()
+            return DeltaChangeReader(
+                uri=table.uri,
+                start_version=changes[0],
+                end_version=end,
+                schema=schema,
+                batch_rows=int(options.get("batchrows", READ_BATCH_ROWS)),
+            )
         snapshot = table.load(version if version is not None else _snapshot_point(options))
         partition_filter = options.get("partitionfilter")
         if partition_filter is not None:
@@ -361,6 +416,59 @@ class DeltaReader(DataSourceReader):
             use_threads=self.use_threads,
             where=f"{self.uri} version {self.version}",
         )
+
+
+class DeltaChangePartition(InputPartition):
+    """One file whose rows a commit changed."""
+
+    def __init__(self, change: ChangeFile) -> None:
+        super().__init__(change.path)
+        self.change = change
+
+
+class DeltaChangeReader(DataSourceReader):
+    """The change data feed of a version range: one input partition per changed file."""
+
+    def __init__(
+        self,
+        *,
+        uri: str,
+        start_version: int,
+        end_version: int,
+        schema: StructType,
+        batch_rows: int = READ_BATCH_ROWS,
+    ) -> None:
+        self.uri = uri
+        self.start_version = start_version
+        self.end_version = end_version
+        self.schema = schema
+        self.batch_rows = batch_rows
+
+    def partitions(self) -> list[InputPartition]:
+        files = change_files(self.uri, self.start_version, self.end_version)
+        log.info(
+            "reading the changes of %s, versions %d…%d: %d file(s)",
+            self.uri,
+            self.start_version,
+            self.end_version,
+            len(files),
+        )
+        return [DeltaChangePartition(f) for f in files]
+
+    def read(self, partition: InputPartition) -> Iterator[pa.RecordBatch]:
+        if not isinstance(partition, DeltaChangePartition):  # no changes: Spark plans one empty partition
+            return
+        target = read_target(self.schema)
+        data_schema = pa.schema([target.field(n) for n in target.names if n not in CHANGE_COLUMNS.names])
+        filesystem, _ = filesystem_for(self.uri)
+        for batch in read_change_file(
+            filesystem,
+            partition.change,
+            data_schema,
+            batch_rows=self.batch_rows,
+            where=f"{self.uri} version {partition.change.version}",
+        ):
+            yield batch.cast(target)
 
 
 @dataclass
