@@ -23,7 +23,7 @@ from jianguan.ingest.discovery import LandedFile, batch_id, content_hash
 from jianguan.ingest.personal_data import protect_columns, protect_payload
 from jianguan.ingest.readers import BadRecord, FeedFileReader, RawBatch
 from jianguan.rules.context import table_validator
-from jianguan.rules.engine import BatchResult, content_hashes
+from jianguan.rules.engine import BatchResult
 from jianguan.spec.loader import Standard
 from jianguan.spec.model import TableSpec
 from jianguan.spec.render.schemas import bronze_arrow_schema, rejected_arrow_schema
@@ -219,9 +219,9 @@ def _lineage(ctx: IngestContext, outcome: FileOutcome, numbers: np.ndarray) -> d
     }
 
 
-def row_hashes(typed: pa.Table) -> pa.Array:
-    """A 64-bit hash (hex) of each row's typed values: identical redeliveries hash alike."""
-    return pa.array([f"{h:016x}" for h in content_hashes(typed)], pa.string())
+def row_hashes(hashes: np.ndarray) -> pa.Array:
+    """Rows' 64-bit content hashes (:attr:`BatchResult.content_hashes`) as hex: identical redeliveries alike."""
+    return pa.array([f"{h:016x}" for h in hashes.tolist()], pa.string())
 
 
 def _bronze_rows(
@@ -237,7 +237,7 @@ def _bronze_rows(
     typed = result.typed.filter(keep)
     rows = np.flatnonzero(good)
     columns = {name: typed.column(name).combine_chunks() for name in typed.column_names}
-    columns["row_hash"] = row_hashes(typed)
+    columns["row_hash"] = row_hashes(result.content_hashes[good])
     columns = protect_columns(ctx.std, table, columns, ctx.secret)
     columns.update(_lineage(ctx, outcome, raw.row_numbers[rows]))
     warnings = result.findings_json("warn", rows) if result.warn_mask.any() else [None] * len(rows)

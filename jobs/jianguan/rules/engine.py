@@ -58,10 +58,18 @@ class BatchResult:
 
     typed: pa.Table
     flags: list[tuple[Rule, np.ndarray, dict[int, str]]] = field(default_factory=list)
+    _content_hashes: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def num_rows(self) -> int:
         return self.typed.num_rows
+
+    @property
+    def content_hashes(self) -> np.ndarray:
+        """:func:`content_hashes` of the typed rows, computed once (duplicate keys and ``row_hash`` both use it)."""
+        if self._content_hashes is None:
+            self._content_hashes = content_hashes(self.typed)
+        return self._content_hashes
 
     def _mask(self, severity: str) -> np.ndarray:
         mask = np.zeros(self.num_rows, dtype=bool)
@@ -175,7 +183,7 @@ class TableValidator:
         key_columns = [result.typed.column(name).to_pylist() for name in self.table.business_key]
         duplicate = np.zeros(result.num_rows, dtype=bool)
         error_before = result.error_mask
-        contents = content_hashes(result.typed)
+        contents = result.content_hashes
         for index, key in enumerate(zip(*key_columns, strict=True)):
             if error_before[index] or any(part is None for part in key):
                 continue  # a row already rejected, or with an incomplete key, cannot claim the key
