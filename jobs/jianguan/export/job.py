@@ -187,12 +187,13 @@ class _Batch:
         if source.count(version) < self.config.spark_min_rows:
             return DRIVER
         from jianguan.export.spark_changes import SparkReader
+        from jianguan.ingest.sinks import STAGING_FOLDER
 
         if self.spark is None:
             from jianguan.spark import spark_session
 
             self.spark = spark_session(self.settings, app_name="export_national")
-        return SparkReader(self.spark)
+        return SparkReader(self.spark, self.settings.resolved_lakehouse_root / STAGING_FOLDER / "export")
 
     def versions(self, dataset: Dataset, source: LakeTable) -> tuple[int | None, int] | None:
         """(exported version or None for a full load, version to cut at); None when the source is absent."""

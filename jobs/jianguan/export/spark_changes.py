@@ -12,10 +12,14 @@ content hash. Only the records to send — inserts and updates, before-images of
 
 from __future__ import annotations
 
+import shutil
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from jianguan.export.changes import (
     POST_IMAGES,
@@ -63,8 +67,10 @@ class SparkReader:
 
     name = "spark"
 
-    def __init__(self, spark: SparkSession) -> None:
+    def __init__(self, spark: SparkSession, scratch: Path) -> None:
         self.spark = spark
+        self.scratch = scratch
+        """Folder for the records on their way to the driver (one subfolder per collect, removed after)."""
 
     def _read(self, table: LakeTable, dataset: Dataset, **options: object) -> DataFrame:
         reader = self.spark.read.format("delta").option("columns", ",".join(dataset.read_columns))
@@ -76,11 +82,23 @@ class SparkReader:
     def _project(frame: DataFrame, dataset: Dataset, carry: tuple[str, ...] = ()) -> DataFrame:
         return frame.mapInArrow(_projector(dataset, carry), _projected_schema(dataset, carry))
 
-    @staticmethod
-    def _collect(frame: DataFrame, dataset: Dataset) -> pa.Table:
-        """The records of ``frame`` on the driver, typed exactly as the driver's reader types them."""
+    def _collect(self, frame: DataFrame, dataset: Dataset, extra: tuple[str, ...] = ()) -> pa.Table:
+        """The records of ``frame`` on the driver, typed exactly as the driver's reader types them.
+
+        Tasks write them as Parquet into a scratch folder that the driver then reads with Arrow: a collect through
+        the JVM driver (``toArrow``) holds every result in its heap at once, and a million-row full load ran it out
+        of 4 GB.
+        """
         target = empty(dataset).schema
-        return frame.toArrow().select(target.names).cast(target)
+        target = pa.schema([*target, *(pa.field(name, pa.string()) for name in extra)])
+        folder = self.scratch / uuid.uuid4().hex
+        try:
+            frame.select(*target.names).write.mode("error").parquet(str(folder))
+            parts = sorted(folder.glob("part-*.parquet"))
+            tables = [pq.read_table(part) for part in parts]
+            return pa.concat_tables([t.cast(target) for t in tables]) if tables else target.empty_table()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def snapshot(self, table: LakeTable, dataset: Dataset, version: int) -> DataFrame:
         return self._project(self._read(table, dataset, versionAsOf=version), dataset)
@@ -147,7 +165,7 @@ class SparkReader:
             )
             upserts = after.join(fate.where(F.col(KIND) != "d"), RECORD_ID).select(*names, KIND)
             deletes = before.join(fate.where(F.col(KIND) == "d").select(RECORD_ID), RECORD_ID, "left_semi")
-            upsert_rows = upserts.toArrow()
+            upsert_rows = self._collect(upserts, dataset, extra=(KIND,))
             delete_rows = self._collect(deletes, dataset)
         finally:
             records.unpersist()
