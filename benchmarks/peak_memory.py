@@ -8,6 +8,18 @@ import time
 import psutil
 
 
+def _java_rss(process: psutil.Process) -> int:
+    """RSS of the Java processes below ``process`` (children that exit while being looked at are skipped)."""
+    total = 0
+    for child in process.children(recursive=True):
+        try:
+            if "java" in child.name():
+                total += child.memory_info().rss
+        except psutil.Error:  # e.g. a Python worker that exited between the listing and the look
+            continue
+    return total
+
+
 class PeakMemory:
     """Samples the RSS of this process and of its Java children every 0.2 s until the ``with`` block ends."""
 
@@ -21,8 +33,7 @@ class PeakMemory:
         me = psutil.Process()
         while not self._stop.is_set():
             self.peak_driver = max(self.peak_driver, me.memory_info().rss)
-            jvm = sum(c.memory_info().rss for c in me.children(recursive=True) if "java" in c.name())
-            self.peak_jvm = max(self.peak_jvm, jvm)
+            self.peak_jvm = max(self.peak_jvm, _java_rss(me))
             time.sleep(0.2)
 
     def __enter__(self) -> PeakMemory:
