@@ -31,12 +31,12 @@ from jianguan.export.changes import (
 from jianguan.export.layouts import Dataset
 from jianguan.export.records import CONTENT_SHA, RECORD_ID, empty, project
 from jianguan.lake import LakeTable
+from jianguan.lake.changes import CHANGE_COLUMNS, CHANGE_TYPE
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
-CHANGE_TYPE = "_change_type"
-COMMIT_VERSION = "_commit_version"
+COMMIT_VERSION = CHANGE_COLUMNS.field("_commit_version").name
 KIND = "_kind"
 """Per changed record: ``i`` inserted, ``u`` updated, ``d`` deleted."""
 

@@ -103,12 +103,8 @@ log = logging.getLogger(__name__)
 FORMAT_NAME = "delta"
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 """Zone of a ``timestampAsOf`` written without an offset: the lakehouse's (and ``spark_session()``'s) time zone."""
-CHANGE_FIELDS = [
-    {"name": "_change_type", "type": "string", "nullable": False, "metadata": {}},
-    {"name": "_commit_version", "type": "long", "nullable": False, "metadata": {}},
-    {"name": "_commit_timestamp", "type": "timestamp", "nullable": False, "metadata": {}},
-]
-"""The columns a ``readChangeFeed`` read adds (Spark schema JSON; as :data:`jianguan.lake.changes.CHANGE_COLUMNS`)."""
+CHANGE_FIELDS: list[dict[str, Any]] = schema_json(delta_schema_from_arrow(CHANGE_COLUMNS))["fields"]
+"""The columns a ``readChangeFeed`` read adds, as Spark schema JSON (derived from the driver's ``CHANGE_COLUMNS``)."""
 JOB_ID_KEY = "jianguanJobId"
 """Commit-info key recording the Spark write job that made a commit (``abort`` checks it before deleting)."""
 
