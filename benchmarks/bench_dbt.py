@@ -2,13 +2,19 @@
 
     .venv/bin/python benchmarks/bench_dbt.py --scale small --days 2
     .venv/bin/python benchmarks/bench_dbt.py --lakehouse ./lakehouse --landing ./landing --dates 2026-11-05
+    # an existing lakehouse whose day 1 is ingested: build it, then ingest and build day 2 (the nightly case)
+    .venv/bin/python benchmarks/bench_dbt.py --lakehouse L --landing D --dates 2026-11-02 2026-11-03 --ingested 2026-11-02
 
 It simulates ``--scale`` × ``--days`` feeds into a scratch folder (or uses an existing lakehouse and landing
-zone), then per day ingests the day's files into bronze and runs ``dbt build`` (seeds, every model, every data
-test; unit tests are left to CI) for that logical date, exactly as ``transform__marts`` does. Day 1 builds everything from scratch;
-later days are the nightly case — incremental models (fct_complaint_events, the SCD2 histories) merge only what
-is new, the rest are rebuilt. Per build it prints wall time, models/tests, bronze rows in, and the slowest nodes
-(from dbt's run_results.json); the ingestion time is printed apart. Peak RSS of the Spark JVM is sampled.
+zone), then per day ingests the day's files into bronze and runs ``dbt build`` (seeds, every model, every
+data test; unit tests are left to CI) for that logical date, exactly as ``transform__marts`` does. The first
+build of a lakehouse without marts builds everything from scratch; later days are the nightly case — the
+staging models standardise only the bronze rows delivered since (the bronze change feed) and rank them with
+their current rows, the incremental marts (fct_complaint_events, the SCD2 histories) merge only what is new,
+the rest are rebuilt. ``--full-refresh-last`` adds a ``--full-refresh`` build after the last day: the full
+cost of the same data. Per build it prints wall time, models/tests, how many staging models were built
+incrementally / left unchanged / rebuilt, and the slowest nodes (from dbt's run_results.json); the ingestion
+time is printed apart. Peak RSS of the driver and the Spark JVM is sampled.
 
 A script, not a test: a small day takes minutes on 2 cores.
 """
@@ -23,6 +29,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from peak_memory import PeakMemory  # benchmarks/peak_memory.py (this script's folder)
 
@@ -48,6 +55,30 @@ def slowest(target_dir: str, count: int = 8) -> list[tuple[str, float]]:
     return sorted(timed, key=lambda item: -item[1])[:count]
 
 
+def build(settings: Settings, spark: Any, day: date, kind: str, *, full_refresh: bool = False) -> None:
+    """One ``dbt build`` as ``transform__marts`` runs it, and its figures."""
+    with PeakMemory() as memory:
+        summary = run_dbt(
+            ["build"],
+            settings,
+            logical_date=day,
+            full_refresh=full_refresh,
+            spark=spark,
+            exclude_resource_types=NIGHTLY_EXCLUDED_RESOURCES,
+        )
+    print(f"  dbt build, {kind}: {'green' if summary.success else 'FAILED'} in {summary.seconds:.0f} s — "
+          f"{len(summary.models)} models, {len(summary.seeds)} seeds, {summary.tests_passed} tests passed, "
+          f"{summary.tests_failed} failed; peak RSS driver {memory.driver_mib:,.0f} MiB, JVM {memory.jvm_mib:,.0f} MiB")  # fmt: skip
+    staging = summary.as_dict()["staging"]
+    rebuilt = len(staging["rebuilt"]) if not full_refresh else "all"
+    print(f"  staging: {len(staging['incremental'])} built from the bronze change feed, "
+          f"{len(staging['unchanged'])} unchanged, {rebuilt} rebuilt in full")  # fmt: skip
+    print("  slowest: " + ", ".join(f"{name} {s:.1f}s" for name, s in slowest(summary.target_dir)))
+    gold = {n: summary.rows[n] for n in ("dim_entities", "fct_complaints", "rpt_supervision_chain")
+            if n in summary.rows}  # fmt: skip
+    print("  rows: " + ", ".join(f"{name} {rows:,}" for name, rows in gold.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -58,9 +89,12 @@ def main() -> int:
     parser.add_argument("--lakehouse", type=Path, default=None, help="existing lakehouse (no simulation)")
     parser.add_argument("--landing", type=Path, default=None, help="landing zone of --lakehouse")
     parser.add_argument("--dates", type=date.fromisoformat, nargs="*", default=None, help="dates to run")
+    parser.add_argument("--ingested", type=date.fromisoformat, nargs="*", default=[],
+                        help="dates of --dates already in bronze: built, not ingested again")  # fmt: skip
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--driver-memory", default="4g")
+    parser.add_argument("--full-refresh-last", action="store_true", help="then rebuild everything in full")
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_dbt_"))
@@ -81,26 +115,17 @@ def main() -> int:
         spark = spark_session(settings, app_name="bench-dbt")
         for number, day in enumerate(dates, start=1):
             began = time.perf_counter()
-            ingested = ingest_date(settings, day).totals()
-            print(f"day {number} ({day}): ingested {ingested.get('rows_loaded', 0):,} rows from "
-                  f"{ingested.get('files', 0)} files in {time.perf_counter() - began:.0f} s; "
-                  f"bronze now {bronze_rows(settings):,} rows")  # fmt: skip
-            with PeakMemory() as memory:
-                summary = run_dbt(
-                    ["build"],
-                    settings,
-                    logical_date=day,
-                    spark=spark,
-                    exclude_resource_types=NIGHTLY_EXCLUDED_RESOURCES,
-                )  # as transform__marts
-            kind = "first (full) build" if number == 1 and args.lakehouse is None else "nightly build"
-            print(f"  dbt build, {kind}: {'green' if summary.success else 'FAILED'} in {summary.seconds:.0f} s — "
-                  f"{len(summary.models)} models, {len(summary.seeds)} seeds, {summary.tests_passed} tests passed, "
-                  f"{summary.tests_failed} failed; peak RSS driver {memory.driver_mib:,.0f} MiB, JVM {memory.jvm_mib:,.0f} MiB")  # fmt: skip
-            print("  slowest: " + ", ".join(f"{name} {s:.1f}s" for name, s in slowest(summary.target_dir)))
-            gold = {n: summary.rows[n] for n in ("dim_entities", "fct_complaints", "rpt_supervision_chain")
-                    if n in summary.rows}  # fmt: skip
-            print("  rows: " + ", ".join(f"{name} {rows:,}" for name, rows in gold.items()))
+            if day in args.ingested:
+                print(f"day {number} ({day}): already ingested; bronze {bronze_rows(settings):,} rows")
+            else:
+                ingested = ingest_date(settings, day).totals()
+                print(f"day {number} ({day}): ingested {ingested.get('rows_loaded', 0):,} rows from "
+                      f"{ingested.get('files', 0)} files in {time.perf_counter() - began:.0f} s; "
+                      f"bronze now {bronze_rows(settings):,} rows")  # fmt: skip
+            first = not (settings.resolved_lakehouse_root / "gold").is_dir()
+            build(settings, spark, day, "first (full) build" if first else "nightly build")
+        if args.full_refresh_last and dates:
+            build(settings, spark, dates[-1], "full refresh of the same data", full_refresh=True)
         spark.stop()
     finally:
         if args.keep:

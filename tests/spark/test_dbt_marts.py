@@ -8,6 +8,7 @@ adds a Delta version and keeps the history.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from deltalake import DeltaTable
 from pyspark.sql import SparkSession
 
 from jianguan.lake import LakeTable
-from jianguan.marts.dbt_run import DbtSummary, run_dbt
+from jianguan.marts.dbt_run import DbtSummary, expose_bronze_changes, expose_lake_tables, run_dbt
 from jianguan.settings import Settings
 from jianguan.spec.loader import Standard, load_standard
 from jianguan.spec.render.schemas import bronze_arrow_schema
@@ -512,10 +513,17 @@ def test_registration_status_history_is_scd2_and_recomputed_for_changed_enterpri
         ["build"],
         lake,
         logical_date=day3,
-        select=["stg_objects__enterprises_versions", "dim_registration_status_history"],
+        select=[
+            "stg_objects__enterprises",
+            "stg_objects__enterprises_versions",
+            "dim_registration_status_history",
+        ],
         spark=spark,
     )
     assert again.success, again.as_dict()
+    # incremental staging: the late, older version joins the versions but does not replace the latest one
+    latest = {r["entity_pripid"]: r for r in rows(lake, "silver", "stg_objects__enterprises")}
+    assert latest["P-A"]["registration_status_code"] == "4" and latest["P-A"]["logical_date"] == DAY2
     assert history() == {
         "P-A": [
             (1, "1", at(DAY1), at(DAY1, 15), False),
@@ -526,3 +534,89 @@ def test_registration_status_history_is_scd2_and_recomputed_for_changed_enterpri
     }
     table = DeltaTable(path)
     assert table.version() == before + 1 and table.history(1)[0]["operation"] == "WRITE"
+
+
+def staged(settings: Settings, model: str) -> list[tuple[Any, ...]]:
+    """A staging table's rows, sorted (to compare an incremental build with a full one)."""
+    table = DeltaTable(str(settings.table_path("silver", model))).to_pyarrow_table()
+    return sorted(tuple(str(v) for v in row.values()) for row in table.to_pylist())
+
+
+def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_rebuild(
+    built: DbtSummary, spark: SparkSession, lake: Settings
+) -> None:
+    std = load_standard(lake.schemas_root)
+    model = "stg_objects__enterprises"
+    path = str(lake.table_path("silver", model))
+    bronze = LakeTable(lake.table_path("bronze", "enterprises"))
+    day4 = DAY2 + dt.timedelta(days=2)
+    base = {"uscc": USCC_B, "party_name": "武汉丙丁药房", "region_code": "420103"}
+    write_bronze(
+        lake,
+        std,
+        "enterprises",
+        [
+            # a newer version of B, a new enterprise C, and an older late version of A (must not win)
+            {**base, "entity_pripid": "P-B", "registration_status_code": "2", "updated_at": at(day4)},
+            {
+                **base,
+                "entity_pripid": "P-C",
+                "uscc": None,
+                "party_name": "武汉戊己超市",
+                "updated_at": at(day4),
+            },
+            {
+                **base,
+                "entity_pripid": "P-A",
+                "uscc": USCC_A,
+                "registration_status_code": "3",
+                "updated_at": at(DAY1, 9),
+            },
+        ],
+        day=day4,
+    )
+    selection = [model, f"{model}_versions"]
+    before = DeltaTable(path).version()
+    again = run_dbt(["build"], lake, logical_date=day4, select=selection, spark=spark)
+    assert again.success, again.as_dict()
+    table = DeltaTable(path)
+    assert table.version() == before + 1
+    commit = table.history(1)[0]
+    assert commit["operation"] == "WRITE"  # a merge, not a rebuild (CREATE OR REPLACE TABLE)
+    assert json.loads(commit["userMetadata"]) == {"bronze_version": bronze.version()}
+    latest = {r["entity_pripid"]: r for r in rows(lake, "silver", model)}
+    assert sorted(latest) == ["P-A", "P-B", "P-C"]
+    assert latest["P-A"]["registration_status_code"] == "4"  # still day 2's version
+    assert latest["P-B"]["registration_status_code"] == "2" and latest["P-C"]["logical_date"] == day4
+    incremental = {name: staged(lake, name) for name in selection}
+
+    # Nothing new in bronze: the build leaves the table as it is.
+    assert run_dbt(["build"], lake, logical_date=day4, select=selection, spark=spark).success
+    assert DeltaTable(path).version() == before + 1
+
+    # A full rebuild gives the same rows.
+    full = run_dbt(["build"], lake, logical_date=day4, select=selection, full_refresh=True, spark=spark)
+    assert full.success, full.as_dict()
+    assert DeltaTable(path).history(1)[0]["operation"] == "CREATE OR REPLACE TABLE"
+    assert {name: staged(lake, name) for name in selection} == incremental
+
+
+def test_staging_is_rebuilt_when_bronze_rows_were_deleted(
+    built: DbtSummary, spark: SparkSession, lake: Settings
+) -> None:
+    std = load_standard(lake.schemas_root)
+    model = "stg_complaints__hotline_work_orders"
+    bronze = LakeTable(lake.table_path("bronze", "hotline_work_orders"))
+    keys = {r["work_order_no"] for r in rows(lake, "silver", model)}
+    gone = sorted(keys)[0]
+    bronze.delete(f"work_order_no = '{gone}'")  # e.g. a rerun that replaced a batch without this row
+    exposed = expose_lake_tables(spark, lake, std)
+    changes = expose_bronze_changes(spark, lake, std, exposed.bronze_versions)
+    assert model not in changes.pending
+    assert "deleted or rewrote rows" in changes.rebuilt[model]
+    again = run_dbt(["build"], lake, select=[model], spark=spark)
+    assert again.success, again.as_dict()
+    assert DeltaTable(str(lake.table_path("silver", model))).history(1)[0]["operation"] == (
+        "CREATE OR REPLACE TABLE"
+    )
+    assert {r["work_order_no"] for r in rows(lake, "silver", model)} == keys - {gone}

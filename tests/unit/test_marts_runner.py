@@ -6,13 +6,24 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 import yaml
 
-from jianguan.marts.dbt_run import DBT_PROJECT_DIR, NIGHTLY_EXCLUDED_RESOURCES, DbtSummary, dbt_args
+from jianguan.lake import LakeTable
+from jianguan.marts.dbt_run import (
+    DBT_PROJECT_DIR,
+    NIGHTLY_EXCLUDED_RESOURCES,
+    BronzeFeed,
+    DbtSummary,
+    covered_bronze_version,
+    dbt_args,
+    plan_bronze_changes,
+)
 from jianguan.settings import Settings
 from jianguan.spec.loader import load_standard
-from jianguan.spec.render.dbt_sources import render_all, staging_name, staging_sql_path
+from jianguan.spec.render.dbt_sources import render_all, staging_fields, staging_name, staging_sql_path
+from jianguan.spec.render.schemas import bronze_arrow_schema
 
 
 @pytest.fixture
@@ -96,6 +107,92 @@ def test_sources_carry_what_the_staging_macro_needs() -> None:
     assert columns["uscc"]["meta"]["format"] == "uscc"
     assert columns["registration_status_code"]["meta"]["code_list"] == "registration_status"
     assert "role" not in columns["party_name"]["meta"]
+
+
+def test_staging_models_merge_by_their_grain() -> None:
+    std = load_standard(Settings().schemas_root)
+    text = render_all(std, DBT_PROJECT_DIR)[DBT_PROJECT_DIR / "models/staging/objects/_objects__models.yml"]
+    models = {m["name"]: m for m in yaml.safe_load(text)["models"]}
+    assert models["stg_objects__enterprises"]["config"] == {"unique_key": ["entity_pripid"]}
+    assert models["stg_objects__enterprises_versions"]["config"] == {
+        "unique_key": ["entity_pripid", "updated_at"]
+    }
+    assert models["stg_objects__enterprises"]["meta"]["bronze_table"] == "enterprises"
+
+
+def _bronze_row(schema: pa.Schema) -> dict[str, object]:
+    """One bronze row: a value in every required column."""
+    defaults = {"string": "P-A", "bool": False, "date32[day]": dt.date(2026, 11, 2)}
+    row: dict[str, object] = {}
+    for field in schema:
+        if pa.types.is_timestamp(field.type):
+            row[field.name] = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
+        elif not field.nullable:
+            row[field.name] = defaults.get(str(field.type), 0)
+    return row
+
+
+def _staged(settings: Settings, model: str, covered: int | None, *, columns: int | None = None) -> None:
+    """A staging table of enterprises whose last commit records the bronze version it covered (as the
+    materialization does); ``columns`` keeps only the first ones (a table built under an older standard)."""
+    std = load_standard(settings.schemas_root)
+    bronze = bronze_arrow_schema(std, "enterprises")
+    fields = [bronze.field(spec.name) for spec in staging_fields(std, std.table("enterprises"))]
+    schema = pa.schema(fields[:columns])
+    table = LakeTable.create(settings.table_path("silver", model), schema)
+    metadata = {"userMetadata": json.dumps({"bronze_version": covered})} if covered is not None else None
+    table.append(pa.Table.from_pylist([_bronze_row(schema)], schema=schema), metadata=metadata)
+
+
+def test_bronze_changes_plan_which_staging_models_merge_and_which_are_rebuilt(settings: Settings) -> None:
+    std = load_standard(settings.schemas_root)
+    schema = bronze_arrow_schema(std, "enterprises")
+    bronze = LakeTable.create(settings.table_path("bronze", "enterprises"), schema)
+    rows = pa.Table.from_pylist([_bronze_row(schema)], schema=schema)
+    bronze.append(rows)  # version 1
+    bronze.append(rows)  # version 2
+    versions = {"enterprises": bronze.version()}
+    base, history = "stg_objects__enterprises", "stg_objects__enterprises_versions"
+
+    first = plan_bronze_changes(settings, std, versions)
+    assert first.feeds == {} and set(first.rebuilt) == {base, history}
+    assert "first build" in first.rebuilt[base]
+
+    _staged(settings, base, 1)
+    _staged(settings, history, 2)
+    plan = plan_bronze_changes(settings, std, versions)
+    assert plan.feeds[base] == BronzeFeed(bronze.uri, 2, 2, 1)
+    assert plan.feeds[history] is None  # nothing new: the build leaves it as it is
+    assert plan.as_vars() == {
+        "lake_bronze_versions": {"enterprises": 2},
+        "lake_bronze_changes": {base: 1, history: 0},
+    }
+    # bronze older than what was built (the table was replaced): rebuild
+    assert "older than" in plan_bronze_changes(settings, std, {"enterprises": 0}).rebuilt[history]
+
+    bronze.delete("entity_pripid = 'P-A'")  # version 3, a delete: only a rebuild drops deleted rows
+    after_delete = plan_bronze_changes(settings, std, {"enterprises": bronze.version()})
+    assert set(after_delete.rebuilt) == {base, history}
+    assert "deleted or rewrote rows in version(s) [3]" in after_delete.rebuilt[history]
+
+
+def test_a_staging_table_without_a_recorded_bronze_version_is_rebuilt(settings: Settings) -> None:
+    std = load_standard(settings.schemas_root)
+    LakeTable.create(settings.table_path("bronze", "enterprises"), bronze_arrow_schema(std, "enterprises"))
+    _staged(settings, "stg_objects__enterprises", None)  # built before versions were recorded
+    assert covered_bronze_version(settings, "stg_objects__enterprises") is None
+    plan = plan_bronze_changes(settings, std, {"enterprises": 0})
+    assert "stg_objects__enterprises" in plan.rebuilt
+
+
+def test_a_staging_table_with_other_columns_than_the_standard_is_rebuilt(settings: Settings) -> None:
+    std = load_standard(settings.schemas_root)
+    LakeTable.create(settings.table_path("bronze", "enterprises"), bronze_arrow_schema(std, "enterprises"))
+    _staged(settings, "stg_objects__enterprises", 0)
+    _staged(settings, "stg_objects__enterprises_versions", 0, columns=5)  # the standard gained columns since
+    plan = plan_bronze_changes(settings, std, {"enterprises": 0})
+    assert plan.feeds == {"stg_objects__enterprises": None}
+    assert "columns differ" in plan.rebuilt["stg_objects__enterprises_versions"]
 
 
 def test_generated_dbt_files_are_current() -> None:

@@ -30,10 +30,17 @@
   lake_incremental — the model's SQL computes only what is new (`is_incremental()` is true once the table
   exists), and the result is committed in one Delta commit with the configured strategy:
     * `append`: INSERT INTO (an append commit);
+    * `insert_overwrite`: the model's incremental SQL gives the whole new table from its current rows (`this`)
+      and the new input; INSERT OVERWRITE (an overwrite commit, same schema) — the staging models;
     * `merge` (needs `unique_key`): the table is rewritten as (current rows whose key is not in the new rows)
       UNION ALL (new rows) — an overwrite commit. The expensive part (reading bronze, standardising) only runs
       over the new rows; the rewrite is a copy of the mart.
-  A first run, `--full-refresh`, or a schema change in the model's columns rebuilds the table as lake_table does.
+  The new rows are computed once (cached) for the merge. A first run or `--full-refresh` rebuilds the table as
+  lake_table does; so does a staging model whose columns no longer match schemas/ (the runner's plan). Another
+  model whose columns changed needs `--full-refresh`: the overwrite and append keep the table's schema.
+  Staging models (meta `bronze_table`) record in their commit's userMetadata the bronze version they cover
+  (`{"bronze_version": n}`, var `lake_bronze_versions`), which is where the runner starts the next build's
+  bronze change feed; when bronze received nothing since, the table is left as it is (no commit).
 -#}
 {% materialization lake_incremental, adapter='spark' %}
   {%- set identifier = model['alias'] -%}
@@ -41,27 +48,40 @@
   {%- set target_relation = api.Relation.create(identifier=identifier, schema='global_temp', type='view') -%}
   {%- set strategy = config.get('incremental_strategy') or 'merge' -%}
   {%- set unique_key = config.get('unique_key') -%}
-  {%- set rebuild = should_full_refresh() or not lake_table_exists(path) -%}
+  {%- set rebuild = not is_incremental() -%}
+  {%- set bronze_table = bronze_table_of(model) -%}
+  {%- set bronze_versions = var('lake_bronze_versions', {}) -%}
+  {%- set user_metadata = tojson({'bronze_version': bronze_versions[bronze_table]})
+        if bronze_table and bronze_table in bronze_versions else none -%}
 
   {{ run_hooks(pre_hooks) }}
   {%- call statement('main') -%}
     {%- if rebuild -%}
-      {{ lake_write(identifier, path, sql, 'replace', config.get('partition_by')) }}
+      {{ lake_write(identifier, path, sql, 'replace', config.get('partition_by'), user_metadata) }}
+    {%- elif bronze_table and var('lake_bronze_changes', {}).get(identifier) == 0 -%}
+      {#- nothing new in bronze: the table stays as it is -#}
+      create or replace global temporary view {{ identifier }} using delta options (path {{ lake_literal(path) }})
     {%- elif strategy == 'append' -%}
-      {{ lake_write(identifier, path, sql, 'append') }}
+      {{ lake_write(identifier, path, sql, 'append', none, user_metadata) }}
+    {%- elif strategy == 'insert_overwrite' -%}
+      {{ lake_write(identifier, path, sql, 'overwrite', none, user_metadata) }}
     {%- elif strategy == 'merge' -%}
       {%- if not unique_key -%}
         {{ exceptions.raise_compiler_error('lake_incremental merge needs unique_key on ' ~ identifier) }}
       {%- endif -%}
       {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+      {%- set increment = identifier ~ '__dbt_increment' -%}
+      {%- do run_query('cache table ' ~ increment ~ ' as ' ~ sql) -%}
       {%- set merged -%}
         select current_rows.* from global_temp.{{ identifier }} as current_rows
-        left anti join ({{ sql }}) as new_rows
+        left anti join {{ increment }} as new_rows
           on {% for key in keys %}current_rows.`{{ key }}` <=> new_rows.`{{ key }}`{% if not loop.last %} and {% endif %}{% endfor %}
         union all
-        select * from ({{ sql }}) as new_rows
+        select * from {{ increment }}
       {%- endset -%}
-      {{ lake_write(identifier, path, merged, 'overwrite') }}
+      {{ lake_write(identifier, path, merged, 'overwrite', none, user_metadata) }}
+      {%- do run_query('uncache table if exists ' ~ increment) -%}
+      {%- do run_query('drop view if exists ' ~ increment) -%}
     {%- else -%}
       {{ exceptions.raise_compiler_error('lake_incremental: unknown incremental_strategy ' ~ strategy) }}
     {%- endif -%}
@@ -91,8 +111,9 @@
 {#-
   The statements shared by the lake materializations (run one by one; the last one is returned for `main`).
   mode: replace (new schema, one CREATE OR REPLACE TABLE commit), overwrite (same schema), append.
+  user_metadata: text kept in the commit's userMetadata (history()).
 -#}
-{% macro lake_write(identifier, path, select_sql, mode, partition_by=none) -%}
+{% macro lake_write(identifier, path, select_sql, mode, partition_by=none, user_metadata=none) -%}
   {%- set staging = identifier ~ '__dbt_new' -%}
   {%- set sink = identifier ~ '__dbt_sink' -%}
   {%- do run_query('create or replace temporary view ' ~ staging ~ ' as ' ~ select_sql) -%}
@@ -109,6 +130,9 @@
     {%- endif -%}
   {%- endfor -%}
   {%- set options = ["path " ~ lake_literal(path)] -%}
+  {%- if user_metadata -%}
+    {%- do options.append("userMetadata " ~ lake_literal(user_metadata)) -%}
+  {%- endif -%}
   {%- if mode == 'replace' -%}
     {%- do options.append("overwriteSchema 'true'") -%}
     {%- do options.append("columnComments " ~ lake_literal(tojson(comments))) -%}

@@ -14,6 +14,14 @@
   (logical_date, ingested_at, batch_id) and the row number in the file, newest first.
   With versions=true (tables that declare `history` fields): every version per business key — one row per
   (business key, `order_by` value), the latest delivery of each (a redelivered version is not a change).
+
+  Incremental (`is_incremental()`, the model's table exists): only the bronze rows delivered since the model's
+  last build are standardised — locally the bronze change feed the runner exposes as
+  `global_temp.<model>__bronze_changes` (jianguan.marts.dbt_run.expose_bronze_changes), on a cluster the rows
+  ingested after the model's newest `ingested_at`. They are ranked together with the model's current rows (the
+  winners of every earlier version), so a late delivery of an older version does not replace a newer one, and
+  the select gives the whole new table — equal to a full rebuild's, computed from the current table instead of
+  every version in bronze (incremental_strategy insert_overwrite locally; merge by the grain on a cluster).
 -#}
 {% macro stage_bronze(source_name, table_name, versions=false) -%}
   {%- set relation = source(source_name, table_name) -%}
@@ -26,12 +34,21 @@
     {%- set kept_lineage = ['batch_id', 'source_system', 'logical_date', 'ingested_at'] -%}
     {%- set identifier_formats = ['uscc', 'org_code'] -%}
     {%- set code_formats = ['item_code', 'checklist_code', 'region_code', 'party_code'] -%}
+    {%- set grain = keys + ([order_by] if versions else []) -%}
+    {%- set incremental = is_incremental() -%}
     {%- set output = [] -%}
 with
 
 source as (
 
+    {%- if not incremental %}
     select * from {{ relation }}
+    {%- elif target.name == 'local' %}
+    select * from {{ bronze_changes_relation(model.alias) }}
+    {%- else %}
+    select * from {{ relation }}
+    where ingested_at > (select coalesce(max(ingested_at), timestamp'1900-01-01 00:00:00') from {{ this }})
+    {%- endif %}
 
 ),
 
@@ -70,13 +87,25 @@ standardised as (
 
 ),
 
+candidates as (
+
+    select {% for name in output %}`{{ name }}`, {% endfor %}source_row_number
+    from standardised
+    {%- if incremental %}
+    union all
+    -- the model's current rows (the winners of all earlier versions) compete with the new versions
+    select {% for name in output %}`{{ name }}`, {% endfor %}cast(null as bigint) as source_row_number
+    from {{ this }}
+    {%- endif %}
+
+),
+
 ranked as (
 
     select
         *,
         row_number() over (
-            partition by {% for key in keys %}`{{ key }}`{% if not loop.last %}, {% endif %}{% endfor %}
-                {%- if versions %}, `{{ order_by }}`{% endif %}
+            partition by {% for key in grain %}`{{ key }}`{% if not loop.last %}, {% endif %}{% endfor %}
             order by
                 {% if order_by and not versions %}`{{ order_by }}` desc nulls last,{% endif %}
                 logical_date desc,
@@ -84,7 +113,7 @@ ranked as (
                 batch_id desc,
                 source_row_number desc
         ) as _version_rank
-    from standardised
+    from candidates
 
 ),
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jianguan.errors import JianguanError
+from jianguan.errors import JianguanError, StorageError
 from jianguan.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
@@ -61,6 +61,10 @@ class DbtSummary:
     """model or seed name → row count of its Delta table after the run."""
     paths: dict[str, str] = field(default_factory=dict)
     target_dir: str = ""
+    staging_pending: dict[str, int] = field(default_factory=dict)
+    """staging model → bronze files delivered since its last build (built from them; 0: left as it was)."""
+    staging_rebuilt: dict[str, str] = field(default_factory=dict)
+    """staging model → why a build would rebuild it in full (first build, bronze rows deleted …)."""
 
     @property
     def tests_passed(self) -> int:
@@ -86,6 +90,11 @@ class DbtSummary:
             "rows": dict(sorted(self.rows.items())),
             "paths": dict(sorted(self.paths.items())),
             "target_dir": self.target_dir,
+            "staging": {
+                "incremental": sorted(name for name, files in self.staging_pending.items() if files),
+                "unchanged": sorted(name for name, files in self.staging_pending.items() if not files),
+                "rebuilt": dict(sorted(self.staging_rebuilt.items())),
+            },
         }
 
 
@@ -99,12 +108,24 @@ def _delta_tables(layer_dir: Path) -> list[Path]:
     return sorted(p for p in layer_dir.iterdir() if (p / "_delta_log").is_dir())
 
 
-def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -> dict[str, str]:
-    """Create ``global_temp.<table>`` over every Delta table of the exposed layers; returns name → path.
+@dataclass(frozen=True)
+class ExposedTables:
+    """What :func:`expose_lake_tables` made visible to dbt."""
 
-    Bronze tables of the standard that do not exist yet get an empty view with their schema (fields, tokens,
-    lineage) — a source dbt can read, which keeps the staging layer complete when a feed has not arrived.
+    paths: dict[str, str]
+    """view name → Delta table path."""
+    bronze_versions: dict[str, int]
+    """bronze table → the version its view reads (pinned: the build sees one consistent bronze)."""
+
+
+def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -> ExposedTables:
+    """Create ``global_temp.<table>`` over every Delta table of the exposed layers.
+
+    Bronze views are pinned to the version current now (``versionAsOf``). Bronze tables of the standard that do
+    not exist yet get an empty view with their schema (fields, tokens, lineage) — a source dbt can read, which
+    keeps the staging layer complete when a feed has not arrived.
     """
+    from jianguan.lake import LakeTable
     from jianguan.spec.render.schemas import REJECTED_SUFFIX, bronze_spark_schema, spark_schema_of
 
     # Views of another lakehouse may linger in this session (a notebook or test that switched roots): drop every
@@ -113,10 +134,15 @@ def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -
         if row["isTemporary"] and row["namespace"] == "global_temp":
             spark.catalog.dropGlobalTempView(row["viewName"])
     exposed: dict[str, str] = {}
+    bronze_versions: dict[str, int] = {}
     for layer in VIEW_LAYERS:
         for path in _delta_tables(settings.resolved_lakehouse_root / layer):
+            pin = ""
+            if layer == "bronze":
+                bronze_versions[path.name] = LakeTable(path).version()
+                pin = f", versionAsOf '{bronze_versions[path.name]}'"
             spark.sql(
-                f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW `{path.name}` USING delta OPTIONS (path '{path}')"
+                f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW `{path.name}` USING delta OPTIONS (path '{path}'{pin})"
             )
             exposed[path.name] = str(path)
     empty = 0
@@ -135,7 +161,134 @@ def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -
     log.info(
         "exposed %d lakehouse table(s) as global_temp views, %d empty bronze view(s)", len(exposed), empty
     )
-    return exposed
+    return ExposedTables(exposed, bronze_versions)
+
+
+BRONZE_CHANGES_SUFFIX = "__bronze_changes"
+"""``global_temp.<staging model>__bronze_changes``: what bronze received since the model's last build
+(``bronze_changes_relation`` in ``dbt_project/macros/lake/incremental.sql``)."""
+COVERED_VERSION_KEY = "bronze_version"
+
+
+@dataclass(frozen=True)
+class BronzeFeed:
+    """The bronze commits a staging model has not seen: versions ``first`` … ``last`` of the table at ``uri``."""
+
+    uri: str
+    first: int
+    last: int
+    files: int
+
+
+@dataclass(frozen=True)
+class BronzeChanges:
+    """Per staging model, whether its build can be incremental and over which bronze change feed."""
+
+    versions: dict[str, int]
+    """bronze table → the version this build reads (recorded in the staging model's commit)."""
+    feeds: dict[str, BronzeFeed | None]
+    """staging model → the bronze commits delivered since its last build (None: nothing new); only models
+    that can be built incrementally are listed."""
+    rebuilt: dict[str, str]
+    """staging model → why it is rebuilt in full."""
+
+    @property
+    def pending(self) -> dict[str, int]:
+        """staging model → bronze files delivered since its last build (0: nothing new)."""
+        return {model: feed.files if feed else 0 for model, feed in self.feeds.items()}
+
+    def as_vars(self) -> dict[str, Any]:
+        return {"lake_bronze_versions": self.versions, "lake_bronze_changes": self.pending}
+
+
+def covered_bronze_version(settings: Settings, model: str) -> int | None:
+    """The bronze version a staging model's table was last built from (its commit's userMetadata), if any."""
+    from jianguan.lake import LakeTable
+
+    table = LakeTable(settings.table_path("silver", model))
+    if not table.exists():
+        return None
+    commits = table.history(limit=1)
+    try:
+        return int(json.loads(commits[0].custom["userMetadata"])[COVERED_VERSION_KEY])
+    except (IndexError, KeyError, TypeError, ValueError):
+        return None
+
+
+def plan_bronze_changes(
+    settings: Settings, std: Standard, bronze_versions: Mapping[str, int]
+) -> BronzeChanges:
+    """Which staging models can be built from the bronze rows delivered since their last build (no Spark).
+
+    A model's last commit records the bronze version it covered; the commits after it, up to the version this
+    build reads, are its feed — when every file they changed was added (appends: the feed's rows are inserts).
+    The model is rebuilt in full instead when it has no recorded version, when its columns are not the ones
+    ``schemas/`` now gives (an incremental build keeps the table's columns), when bronze is older than it
+    (replaced), when a commit of the range deleted or rewrote rows (a rerun replacing a batch: only a rebuild
+    drops what is gone), or when that part of the log was cleaned up.
+    """
+    from jianguan.lake import LakeTable
+    from jianguan.lake.changes import change_files
+    from jianguan.spec.render.dbt_sources import VERSIONS_SUFFIX, staging_fields, staging_name
+    from jianguan.spec.render.schemas import bronze_arrow_schema
+
+    feeds: dict[str, BronzeFeed | None] = {}
+    rebuilt: dict[str, str] = {}
+    for table in std.tables.values():
+        if table.name not in bronze_versions:
+            continue
+        version = bronze_versions[table.name]
+        uri = LakeTable(settings.table_path("bronze", table.name)).uri
+        bronze = bronze_arrow_schema(std, table.name)
+        expected = [(spec.name, bronze.field(spec.name).type) for spec in staging_fields(std, table)]
+        base = staging_name(table.library, table.name)
+        for model in (base, base + VERSIONS_SUFFIX) if table.history else (base,):
+            covered = covered_bronze_version(settings, model)
+            if covered is None:
+                rebuilt[model] = "no bronze version recorded (first build)"
+                continue
+            staged = LakeTable(settings.table_path("silver", model)).schema()
+            if [(f.name, f.type) for f in staged] != expected:
+                rebuilt[model] = "its columns differ from schemas/ (the standard changed)"
+                continue
+            if covered > version:
+                rebuilt[model] = (
+                    f"bronze {table.name} is at version {version}, older than the {covered} built"
+                )
+                continue
+            try:
+                files = change_files(uri, covered + 1, version) if covered < version else []
+            except StorageError as exc:
+                rebuilt[model] = str(exc)
+                continue
+            rewritten = sorted({f.version for f in files if f.change_type != "insert"})
+            if rewritten:
+                rebuilt[model] = f"bronze {table.name} deleted or rewrote rows in version(s) {rewritten}"
+                continue
+            feeds[model] = BronzeFeed(uri, covered + 1, version, len(files)) if files else None
+    return BronzeChanges(dict(bronze_versions), feeds, rebuilt)
+
+
+def expose_bronze_changes(
+    spark: SparkSession, settings: Settings, std: Standard, bronze_versions: Mapping[str, int]
+) -> BronzeChanges:
+    """:func:`plan_bronze_changes`, and each feed as ``global_temp.<model>__bronze_changes`` (the change feed of
+    its commits: ``readChangeFeed``, one Spark task per file), which the staging macro reads."""
+    changes = plan_bronze_changes(settings, std, bronze_versions)
+    for model, feed in changes.feeds.items():
+        if feed is not None:
+            spark.sql(
+                f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW `{model}{BRONZE_CHANGES_SUFFIX}` USING delta "
+                f"OPTIONS (path '{feed.uri}', readChangeFeed 'true', startingVersion '{feed.first}', "
+                f"endingVersion '{feed.last}')"
+            )
+    log.info(
+        "staging: %d model(s) incremental (%d with new bronze files), %d rebuilt in full",
+        len(changes.feeds),
+        sum(1 for feed in changes.feeds.values() if feed),
+        len(changes.rebuilt),
+    )
+    return changes
 
 
 def dbt_args(
@@ -232,12 +385,20 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner
 
+    changes: BronzeChanges | None = None
     if settings.dbt_target == "local":
         from jianguan.spark import spark_session
         from jianguan.spec.loader import load_standard
 
         session = spark or spark_session(settings)
-        expose_lake_tables(session, settings, load_standard(settings.schemas_root))
+        std = load_standard(settings.schemas_root)
+        exposed = expose_lake_tables(session, settings, std)
+        changes = (
+            BronzeChanges(dict(exposed.bronze_versions), {}, {})  # everything is rebuilt anyway
+            if full_refresh
+            else expose_bronze_changes(session, settings, std, exposed.bronze_versions)
+        )
+        extra_vars = {**changes.as_vars(), **(extra_vars or {})}
     args = dbt_args(
         command,
         settings,
@@ -256,6 +417,8 @@ def run_dbt(
             f"dbt {' '.join(command)} could not run: {outcome.exception}"
         ) from outcome.exception
     summary = _summarise(" ".join(command), outcome.result, settings, seconds, bool(outcome.success))
+    if changes is not None:
+        summary.staging_pending, summary.staging_rebuilt = changes.pending, changes.rebuilt
     log.info(
         "dbt %s: %s in %.1fs — %d model(s), %d test(s) passed, %d failed",
         " ".join(command),

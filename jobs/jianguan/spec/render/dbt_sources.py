@@ -130,12 +130,17 @@ def render_staging_sql(table: TableSpec, *, versions: bool = False) -> str:
     return SQL_HEADER + f"{{{{ stage_bronze({arguments}) }}}}\n"
 
 
-def _staging_model(std: Standard, table: TableSpec, *, versions: bool = False) -> dict[str, Any]:
+def staging_fields(std: Standard, table: TableSpec) -> list[FieldSpec]:
+    """The columns of a staging model, in order: the table's fields, its tokens and the kept lineage columns
+    (what ``stage_bronze`` selects; the types are bronze's)."""
     kept = {f.name for f in std.token_fields(table)} | set(STAGING_LINEAGE)
+    return [spec for spec in std.bronze_fields(table.name) if spec.name in kept or spec in table.fields]
+
+
+def _staging_model(std: Standard, table: TableSpec, *, versions: bool = False) -> dict[str, Any]:
     columns = [
         {"name": spec.name, "description": column_comment(spec), "meta": {"label_zh": spec.label_zh}}
-        for spec in std.bronze_fields(table.name)
-        if spec.name in kept or spec in table.fields
+        for spec in staging_fields(std, table)
     ]
     if versions:
         assert table.order_by is not None  # TableSpec requires it with history
@@ -166,6 +171,8 @@ def _staging_model(std: Standard, table: TableSpec, *, versions: bool = False) -
         "name": staging_name(table.library, table.name) + (VERSIONS_SUFFIX if versions else ""),
         "description": description,
         "meta": {"label_zh": table.label_zh, "library": table.library, "bronze_table": table.name},
+        # incremental builds merge the new versions by the grain (macros/staging/stage_bronze.sql)
+        "config": {"unique_key": grain},
         "data_tests": tests,
         "columns": columns,
     }
