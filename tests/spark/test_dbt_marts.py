@@ -582,7 +582,7 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
     table = DeltaTable(path)
     assert table.version() == before + 1
     commit = table.history(1)[0]
-    assert commit["operation"] == "WRITE"  # a merge, not a rebuild (CREATE OR REPLACE TABLE)
+    assert commit["operation"] == "WRITE"  # built from the feed (overwrite), not CREATE OR REPLACE
     assert json.loads(commit["userMetadata"]) == {"bronze_version": bronze.version()}
     latest = {r["entity_pripid"]: r for r in rows(lake, "silver", model)}
     assert sorted(latest) == ["P-A", "P-B", "P-C"]
