@@ -26,7 +26,7 @@
 
 {#- The bronze table a staging model is built from (its generated meta), or none for every other model. -#}
 {% macro bronze_table_of(node) -%}
-  {{ return((node.get('meta') or {}).get('bronze_table') or (node.config.get('meta') or {}).get('bronze_table')) }}
+  {{ return((node.get('meta') or {}).get('bronze_table')) }}
 {%- endmacro %}
 
 

@@ -228,7 +228,7 @@ def plan_bronze_changes(
     drops what is gone), or when that part of the log was cleaned up.
     """
     from jianguan.lake import LakeTable
-    from jianguan.lake.changes import change_files
+    from jianguan.lake.changes import ChangeFile, change_files
     from jianguan.spec.render.dbt_sources import VERSIONS_SUFFIX, staging_fields, staging_name
     from jianguan.spec.render.schemas import bronze_arrow_schema
 
@@ -242,6 +242,7 @@ def plan_bronze_changes(
         bronze = bronze_arrow_schema(std, table.name)
         expected = [(spec.name, bronze.field(spec.name).type) for spec in staging_fields(std, table)]
         base = staging_name(table.library, table.name)
+        since: dict[int, list[ChangeFile]] = {}  # the two models of a table usually cover the same version
         for model in (base, base + VERSIONS_SUFFIX) if table.history else (base,):
             covered = covered_bronze_version(settings, model)
             if covered is None:
@@ -257,10 +258,12 @@ def plan_bronze_changes(
                 )
                 continue
             try:
-                files = change_files(uri, covered + 1, version) if covered < version else []
+                if covered not in since:
+                    since[covered] = change_files(uri, covered + 1, version) if covered < version else []
             except StorageError as exc:
                 rebuilt[model] = str(exc)
                 continue
+            files = since[covered]
             rewritten = sorted({f.version for f in files if f.change_type != "insert"})
             if rewritten:
                 rebuilt[model] = f"bronze {table.name} deleted or rewrote rows in version(s) {rewritten}"
