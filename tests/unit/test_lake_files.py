@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
@@ -16,7 +17,7 @@ from deltalake import DeltaTable
 from jianguan.errors import StorageError
 from jianguan.lake import AppTransaction, LakeTable, SchemaMismatchError
 from jianguan.lake import partitions as parts
-from jianguan.lake.files import DataFileWriter, file_statistics, read_data_file
+from jianguan.lake.files import DataFileWriter, _stat_value, file_statistics, read_data_file
 
 SCHEMA = pa.schema(
     [
@@ -89,8 +90,26 @@ def test_statistics_are_safe_bounds(tmp_path: Path) -> None:
     assert stats["minValues"]["event_at"] == "2024-05-01T08:00:00.123Z"
     assert stats["maxValues"]["event_at"] == "2024-05-01T08:00:00.124Z"
     assert stats["minValues"]["amount"] == 0.25
-    for column in ("note", "big_amount", "score"):  # long strings, wide decimals, floats: no bounds
-        assert column not in stats["minValues"] and column not in stats["maxValues"]
+    # A long string keeps a 32-character prefix; the upper bound sorts after every string with that prefix.
+    assert stats["minValues"]["note"] == "短"
+    assert stats["maxValues"]["note"] == "长" * 32 + "\U0010ffff" > "长" * 40
+    # A wide decimal's bounds are doubles that bound the exact values (here they are exact).
+    assert (stats["minValues"]["big_amount"], stats["maxValues"]["big_amount"]) == (0.0, 19.0)
+    assert (stats["minValues"]["score"], stats["maxValues"]["score"]) == (0.0, 19.0)
+    assert set(stats["nullCount"]) == set(SCHEMA.names)
+
+
+def test_every_column_with_values_gets_bounds_so_pyarrow_filters_find_its_rows(tmp_path: Path) -> None:
+    """delta-rs 1.6 reads a column without bounds (but with a null count) as ``column >= null``: a filter on it
+    would skip the file. Long strings, wide decimals and floats therefore all carry bounds."""
+    data = sample(20)
+    [file] = write_files(tmp_path, data, []).close()
+    LakeTable(tmp_path).commit_files([file], mode="append", schema=SCHEMA)
+    table = LakeTable(tmp_path)
+    for column, value in (("note", "长" * 40), ("big_amount", Decimal(3)), ("score", 3.0)):
+        expected = sum(1 for v in data.column(column).to_pylist() if v == value)
+        found = table.read(columns=["event_id"], filter=pc.field(column) == value).num_rows
+        assert found == expected > 0, column
 
 
 def test_all_null_row_groups_do_not_hide_bounds(tmp_path: Path) -> None:
@@ -111,6 +130,8 @@ def test_all_null_row_groups_do_not_hide_bounds(tmp_path: Path) -> None:
         "event_date = '2024-01-02'",
         "region_name = 'plain'",
         "event_at > '2024-05-01T08:00:00.1235Z'",
+        "note = '" + "长" * 40 + "'",
+        "big_amount >= 41",
     ],
 )
 def test_delta_rs_file_skipping_never_drops_matching_rows(tmp_path: Path, predicate: str) -> None:
@@ -237,3 +258,14 @@ def test_partition_columns_must_exist_and_be_encodable() -> None:
         parts.check_partition_columns(SCHEMA, ["nope"])
     with pytest.raises(StorageError, match="cannot be a partition column"):
         parts.check_partition_columns(SCHEMA, ["score"])
+
+
+@pytest.mark.parametrize("value", ["0.1000", "-0.1000", "12345678901234567.8901", "0"])
+def test_wide_decimal_bounds_never_cut_into_the_value(value: str) -> None:
+    exact = Decimal(value)
+    wide = pa.decimal128(38, 4)
+    assert (
+        Decimal(_stat_value(exact, wide, upper=False))
+        <= exact
+        <= Decimal(_stat_value(exact, wide, upper=True))
+    )

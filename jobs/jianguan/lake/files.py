@@ -6,9 +6,11 @@ committing anything; the driver then commits all of them in one Delta commit (se
 partition columns from the log's partition values (they are not stored in the files).
 
 Statistics (``numRecords``, ``nullCount``, ``minValues``/``maxValues``) come from the Parquet footer, so they
-cost nothing extra. Bounds are only written when they are sure to be bounds: timestamps are rounded outwards
-to the millisecond precision delta-spark keeps, long strings and wide decimals get no bounds (a wrong bound
-makes a reader skip a file that holds matching rows; a missing one only costs a read).
+cost nothing extra. Bounds are always sure bounds (a wrong bound makes a reader skip a file that holds matching
+rows): timestamps are rounded outwards to the millisecond precision delta-spark keeps, long strings keep a
+prefix (the upper bound followed by the highest code point), wide decimals the next double outwards. A column
+that gets no bounds also gets no null count: delta-rs turns a null count without bounds into a filter no row
+passes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,7 +39,7 @@ from jianguan.lake import partitions
 log = logging.getLogger(__name__)
 
 STRING_STATS_MAX_CHARS = 32
-"""Longest string kept as a min/max bound (delta-spark's prefix length); longer values get no bound."""
+"""Longest string kept whole as a min/max bound (delta-spark's prefix length); longer ones keep this prefix."""
 DECIMAL_STATS_MAX_PRECISION = 15
 """Widest decimal kept as a bound: the log stores numbers as JSON doubles, exact up to 15 digits."""
 ROW_GROUP_BYTES = 64 * 1024 * 1024
@@ -44,6 +47,7 @@ ROW_GROUP_BYTES = 64 * 1024 * 1024
 TARGET_FILE_BYTES = 256 * 1024 * 1024
 """Arrow bytes after which a data file is closed and the next one started."""
 READ_BATCH_ROWS = 65_536
+_HIGHEST_CODE_POINT = "\U0010ffff"
 
 
 @dataclass(frozen=True)
@@ -111,9 +115,20 @@ def _stat_value(value: Any, data_type: pa.DataType, *, upper: bool) -> Any:
             return rounded.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rounded.microsecond // 1000:03d}Z"
         return rounded.strftime("%Y-%m-%dT%H:%M:%S.") + f"{rounded.microsecond // 1000:03d}"
     if pa.types.is_decimal(data_type) and isinstance(value, Decimal):
-        return float(value) if data_type.precision <= DECIMAL_STATS_MAX_PRECISION else None
+        if data_type.precision <= DECIMAL_STATS_MAX_PRECISION:
+            return float(value)
+        # the nearest double, or the next one outwards when the nearest lies inside (comparison is exact)
+        nearest = float(value)
+        inside = nearest < value if upper else nearest > value
+        return math.nextafter(nearest, math.inf if upper else -math.inf) if inside else nearest
     if pa.types.is_string(data_type) and isinstance(value, str):
-        return value if len(value) <= STRING_STATS_MAX_CHARS else None
+        if len(value) <= STRING_STATS_MAX_CHARS:
+            return value
+        # A prefix sorts before every string it starts; appending the highest code point sorts after them all.
+        prefix = value[:STRING_STATS_MAX_CHARS]
+        return prefix + _HIGHEST_CODE_POINT if upper else prefix
+    if pa.types.is_boolean(data_type) or pa.types.is_floating(data_type):
+        return value if isinstance(value, bool) or not pa.types.is_floating(data_type) else float(value)
     return None
 
 
@@ -149,14 +164,18 @@ def file_statistics(metadata: pq.FileMetaData, schema: pa.Schema) -> dict[str, A
                 high = statistics.max if high is None else max(high, statistics.max)
             elif statistics.null_count != group.num_rows:
                 bounded = False
-        if nulls >= 0:
-            stats["nullCount"][name] = nulls
+        has_bounds = False
         if bounded and low is not None and high is not None:
             low_bound = _stat_value(low, data_type, upper=False)
             high_bound = _stat_value(high, data_type, upper=True)
             if low_bound is not None and high_bound is not None:
                 stats["minValues"][name] = low_bound
                 stats["maxValues"][name] = high_bound
+                has_bounds = True
+        # A null count without bounds for a column that has values misleads delta-rs (1.6): its dataset turns it
+        # into ``column >= null``, which no row satisfies, so a filter on the column skips the whole file.
+        if nulls >= 0 and (has_bounds or nulls == metadata.num_rows):
+            stats["nullCount"][name] = nulls
     return stats
 
 

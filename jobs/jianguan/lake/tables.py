@@ -118,6 +118,17 @@ class FileEntry:
     size: int
     partition_values: dict[str, str | None]
     num_records: int | None
+    log_path: str = ""
+    """The path exactly as the log's ``add`` action writes it (what a ``remove`` action must name)."""
+
+    def remove_action(self) -> RemoveAction:
+        return RemoveAction(
+            path=self.log_path,
+            data_change=True,
+            deletion_timestamp=int(time.time() * 1000),
+            size=self.size,
+            partition_values=self.partition_values,
+        )
 
 
 LIBRARY_PROPERTY = "jianguan.library"
@@ -609,6 +620,7 @@ class LakeTable:
         txn: AppTransaction | None = None,
         metadata: Mapping[str, Any] | None = None,
         properties: Mapping[str, str] | None = None,
+        replaces: Callable[[DeltaTable], Sequence[FileEntry]] | None = None,
     ) -> CommitResult:
         """Commit Parquet files already written into the table folder (by Spark tasks) as one Delta commit.
 
@@ -616,8 +628,15 @@ class LakeTable:
         For an existing table ``schema`` must have the table's columns and types. ``overwrite`` removes every
         current file, or with ``replace_partitions`` (delta-rs partition filters such as
         ``[("day", "=", "2024-01-02")]``) only the files of those partitions.
+
+        ``replaces`` (``append`` only) picks current files to remove in the same commit — whole files, so every
+        row they hold is replaced. It is called on the snapshot each attempt commits on, so a retry after a
+        conflict removes what is current then. Without files to add the commit only removes (none when nothing
+        is picked).
         """
-        actions: list[AddAction | RemoveAction] = [f.add_action() for f in files]
+        if replaces is not None and mode != "append":
+            raise ValueError("replaces goes with mode='append' (overwrite derives its own removes)")
+        adds: list[AddAction | RemoveAction] = [f.add_action() for f in files]
         incoming = schema_json(delta_schema_from_arrow(schema))
         rows = sum(f.num_records for f in files)
         created = self._create_with_files(
@@ -638,6 +657,8 @@ class LakeTable:
                 raise StorageError(
                     f"{self.uri}: the table is append-only (delta.appendOnly); it cannot be overwritten"
                 )
+            removes = [entry.remove_action() for entry in (replaces(table) if replaces else ())]
+            actions = adds + removes
             if mode == "append" and not actions:
                 raise _NothingToCommit()
             table.create_write_transaction(
@@ -648,7 +669,7 @@ class LakeTable:
                 partition_filters=list(replace_partitions) if replace_partitions else None,
                 commit_properties=commit_properties,
             )
-            return {"num_added_files": len(actions), "num_added_rows": rows}
+            return {"num_added_files": len(adds), "num_removed_files": len(removes), "num_added_rows": rows}
 
         try:
             return self._commit(
@@ -794,6 +815,7 @@ def snapshot_files(table: DeltaTable) -> list[FileEntry]:
             size=int(size),
             partition_values={k: partitions.serialize(v) for k, v in (value or {}).items()},
             num_records=None if records is None or records[i] is None else int(records[i]),
+            log_path=path,
         )
         for i, (path, size, value) in enumerate(zip(paths, sizes, values, strict=True))
     ]
