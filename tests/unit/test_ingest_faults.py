@@ -1,8 +1,8 @@
 """Ingestion under faults: a process killed mid-file, and malformed files landing beside good ones.
 
-* A ``jianguan ingest --file`` process is SIGKILLed while it is streaming a large CSV (its rows are staged under
-  ``<lakehouse>/_staging``, nothing is committed yet); the rerun must load the file exactly once, account for
-  every row, log one batch and leave no staged garbage behind.
+* A ``jianguan ingest --file`` process is SIGKILLed while it is streaming a large CSV (its rows are being
+  written into data files in the bronze table's folder, nothing is committed yet); the rerun must load the file
+  exactly once, account for every row, log one batch and leave no uncommitted files behind.
 * One landing day of one source holds the valid files of a simulated (clean) day plus a CSV cut mid-row, a CSV
   cut inside a character, an XLSX and a JSON document cut in half, a CSV whose required header was renamed, a
   CSV with bytes no candidate encoding decodes, a billion-laughs XML and an XML with an external entity. Each bad
@@ -28,7 +28,6 @@ import pytest
 
 from jianguan.ingest.ledger import IngestionLog
 from jianguan.ingest.run import IngestSummary, ingest_date
-from jianguan.ingest.sinks import STAGING_FOLDER, STAGING_STALE_AFTER, DeltaSinkFactory
 from jianguan.lake import LakeTable
 from jianguan.settings import Settings
 from jianguan.sim.config import DirtConfig
@@ -76,8 +75,13 @@ def _write_iot_readings(path: Path, rows: int) -> None:
 
 
 def _staged_files(lakehouse: Path) -> list[Path]:
-    staging = lakehouse / STAGING_FOLDER
-    return [p for p in staging.rglob("*") if p.is_file()] if staging.is_dir() else []
+    """Data files written into the bronze tables' folders that no snapshot holds (rows not committed)."""
+    staged = []
+    for folder in (lakehouse / "bronze").glob("*"):
+        table = LakeTable(folder)
+        committed = {Path(entry.path) for entry in table.files()} if table.exists() else set()
+        staged += [p for p in folder.glob("*/part-*.parquet") if p not in committed]
+    return staged
 
 
 @pytest.mark.skipif(not JIANGUAN.exists(), reason="the jianguan console script is not installed")
@@ -166,20 +170,6 @@ def test_a_run_killed_mid_file_is_rerun_to_exactly_one_copy_of_the_file(tmp_path
     ]
     assert log[0]["rows_read"] == log[0]["rows_loaded"] + log[0]["rows_rejected"] + log[0]["rows_held"]
     assert _staged_files(lakehouse) == [], "the rerun of the batch removes what the killed run staged"
-
-
-def test_staged_rows_abandoned_by_any_batch_are_removed_once_stale(tmp_path: Path) -> None:
-    staging = tmp_path / STAGING_FOLDER
-    stale, fresh = staging / "old_batch-1" / "rows.parquet", staging / "live_batch-2" / "rows.parquet"
-    for path in (stale, fresh):
-        path.parent.mkdir(parents=True)
-        path.write_bytes(b"PAR1")
-    long_ago = time.time() - STAGING_STALE_AFTER - 60
-    for path in (stale, stale.parent):
-        os.utime(path, (long_ago, long_ago))
-    DeltaSinkFactory(tmp_path, {})
-    assert not stale.parent.exists(), "a killed run's staging that nobody reruns must not stay forever"
-    assert fresh.exists(), "a staging folder still being written (another task) is left alone"
 
 
 # -- malformed files beside valid ones ------------------------------------------------------------------------

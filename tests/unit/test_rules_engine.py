@@ -1,18 +1,25 @@
 from __future__ import annotations
 
+import gc
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
-from jianguan.rules import TableValidator, rules_for_table
+from jianguan.rules import TableValidator, engine, rules_for_table
+from jianguan.rules.engine import SeenHashes
 from jianguan.spec.loader import load_standard
+from jianguan.spec.model import TableSpec
 from jianguan.validate.codes import FORMAT_CHECKS
-from tests.unit.mini_standard import write_mini_standard
+from tests.unit.mini_standard import TABLE, write_mini_standard
+
+TWO_PART_KEY_TABLE = {**TABLE, "business_key": ["penalty_code", "updated_at"]}
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +134,221 @@ def test_rule_catalogue_lists_every_rule_once(tmp_path: Path) -> None:
     assert len(ids) == len(set(ids))
     assert ("format_uscc", "party_code") in ids and ("duplicate_key", "penalty_code") in ids
     assert all(r.message_zh for r in rules)
+
+
+# -- vectorised string cleaning -------------------------------------------------------------------------------
+_SPECIALS = (
+    "\x00\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2005\u200a\u200b\u200c\u200d\u200e\u2028\u2029"
+    "\u202f\u205f\u3000\u3001\ufeff\uff00\uff01\uff0c\uff1f\uff3f\uff40\uff5e\uff5f\uffe5"
+)
+
+
+def cleaning_cases() -> list[str | None]:
+    """Every code point up to U+3100 and the full-width block, alone and in runs, plus random mixtures."""
+    points = [*range(0x3101), *range(0xFE00, 0xFF70)]
+    cases: list[str | None] = [
+        None,
+        "",
+        "\x00",
+        "a\x00",
+        "\x00\uff01\x00",
+        "\u200b",
+        "\ufeff\u200d",
+        "\u3000",
+    ]
+    for cp in points:
+        if 0xD800 <= cp <= 0xDFFF:
+            continue  # surrogates cannot be encoded in UTF-8 strings
+        c = chr(cp)
+        cases += [c, f"{c}{c}", f"x{c}\u3000{c}y", f"\uff21{c} \u200b{c}\uff5e"]
+    rng = np.random.default_rng(20261102)
+    alphabet = list(_SPECIALS + "ab中文１Ａ")
+    for _ in range(3000):
+        cases.append("".join(rng.choice(alphabet, size=int(rng.integers(0, 14)))))
+    cases += [None, "", "\u200b\u200c\ufeff"]
+    return cases
+
+
+def test_vectorised_cleaning_equals_the_per_value_reference() -> None:
+    cases = cleaning_cases()
+    values = pa.array(cases, pa.string())
+    expected = [None if v is None else engine._clean_text(v) for v in cases]
+    assert engine._clean_strings(values).to_pylist() == expected
+    sliced = values.slice(1001, 5000)  # an array that does not start at its buffers' beginning
+    assert engine._clean_strings(sliced).to_pylist() == expected[1001:6001]
+
+
+def test_whitespace_class_is_pythons_unicode_whitespace() -> None:
+    python_space = {cp for cp in range(0x110000) if re.fullmatch(r"[\s\u00a0]", chr(cp))}
+    candidates = sorted(python_space | set(range(0x3101)) | {0xFEFF, 0x180E, 0x200B})
+    collapsed = engine._clean_strings(pa.array([f"a{chr(cp)}{chr(cp)}b" for cp in candidates], pa.string()))
+    vectorised_space = {cp for cp, v in zip(candidates, collapsed.to_pylist(), strict=True) if v == "a b"}
+    assert vectorised_space == python_space
+
+
+def test_normalise_cleans_only_values_that_need_it() -> None:
+    cases = cleaning_cases()
+    values = pa.array(cases, pa.string())
+    needs = re.compile("[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\ufeff]")
+    reference = pa.array(
+        [engine._clean_text(v) if v is not None and needs.search(v) else v for v in cases], pa.string()
+    )
+    trimmed = pc.utf8_trim_whitespace(reference)
+    expected = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed).to_pylist()
+    assert engine._normalise_strings(values).to_pylist() == expected
+    assert engine._normalise_strings(values.slice(333, 4000)).to_pylist() == expected[333:4333]
+    regex = pc.fill_null(pc.match_substring_regex(values, engine._FULLWIDTH_OR_SPACE), False)
+    assert engine._needs_cleaning(values).tolist() == regex.to_pylist()
+    # a null slot may still own bytes: it stays null and is not cleaned
+    data = "\uff01\uff01".encode()
+    offsets = np.array([0, 3, 6], dtype=np.int32)
+    odd = pa.StringArray.from_buffers(
+        2, pa.py_buffer(offsets), pa.py_buffer(data), pa.array([False, True]).buffers()[1]
+    )
+    assert engine._needs_cleaning(odd).tolist() == [False, True]
+    assert engine._normalise_strings(odd).to_pylist() == [None, "!"]
+    assert engine._normalise_strings(pa.array(["a  b", None, "c"])).to_pylist() == ["a  b", None, "c"]
+
+
+# -- duplicates -----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def two_part_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[TableSpec, dict, dict]:
+    """``penalties`` keyed by (penalty_code, updated_at): updated_at is optional, so a key can be incomplete."""
+    std = load_standard(write_mini_standard(tmp_path_factory.mktemp("std2"), table=TWO_PART_KEY_TABLE))
+    codes = {name: code_list.values for name, code_list in std.codes.items()}
+    return std.table("penalties"), codes, dict(FORMAT_CHECKS)
+
+
+def make_validator(spec: tuple[TableSpec, dict, dict], **kwargs: object) -> TableValidator:
+    table, codes, formats = spec
+    return TableValidator(table, codes, formats, **kwargs)  # type: ignore[arg-type]
+
+
+def duplicate_mask(result) -> list[bool]:
+    mask = np.zeros(result.num_rows, dtype=bool)
+    for rule, flagged_rows, _ in result.flags:
+        if rule.rule_id == "duplicate_key":
+            mask |= flagged_rows
+    return mask.tolist()
+
+
+def test_duplicates_within_a_batch_and_incomplete_keys(two_part_key) -> None:
+    validator = make_validator(two_part_key)
+    validator.start_file()
+    no_time = {k: v for k, v in GOOD.items() if k != "updated_at"}
+    result = validator.validate(batch([GOOD, no_time, GOOD, no_time, {**GOOD, "fine_amount": "3"}, GOOD]))
+    assert duplicate_mask(result) == [False, False, True, False, False, True]
+    assert result.error_mask.tolist() == [False, False, True, False, False, True]
+    later = validator.validate(batch([no_time, GOOD]))  # an incomplete key never repeats, nor is claimed
+    assert duplicate_mask(later) == [False, True]
+
+
+def test_error_row_does_not_claim_its_content(two_part_key) -> None:
+    """'一百元' fails the decimal type and is typed null: the same typed row as one with no amount at all."""
+    validator = make_validator(two_part_key)
+    validator.start_file()
+    without_amount = {k: v for k, v in GOOD.items() if k != "fine_amount"}
+    result = validator.validate(batch([{**GOOD, "fine_amount": "一百元"}, without_amount, without_amount]))
+    assert result.content_hashes[0] == result.content_hashes[1]
+    assert result.error_mask.tolist() == [True, False, True]
+    assert duplicate_mask(result) == [False, False, True]
+
+
+def reference_duplicates(table: TableSpec, results: list) -> list[list[bool]]:
+    """The per-row definition: a key -> {content hash} map over eligible rows of the file."""
+    seen: dict[tuple, set[int]] = {}
+    out = []
+    for result in results:
+        errors = np.zeros(result.num_rows, dtype=bool)
+        for rule, flagged_rows, _ in result.flags:
+            if rule.severity == "error" and rule.rule_id != "duplicate_key":
+                errors |= flagged_rows
+        keys = zip(*(result.typed.column(k).to_pylist() for k in table.business_key), strict=True)
+        mask = []
+        for row, key in enumerate(keys):
+            if errors[row] or None in key:
+                mask.append(False)
+                continue
+            versions = seen.setdefault(key, set())
+            content = int(result.content_hashes[row])
+            mask.append(content in versions)
+            versions.add(content)
+        out.append(mask)
+    return out
+
+
+def random_batches(seed: int, count: int) -> list[pa.Table]:
+    rng = np.random.default_rng(seed)
+    batches = []
+    for _ in range(count):
+        rows: list[dict[str, str | None]] = []
+        for _ in range(int(rng.integers(0, 40))):
+            row: dict[str, str | None] = {
+                **GOOD,
+                "penalty_code": f"CF{int(rng.integers(0, 12)):03d}",
+                "fine_amount": str(int(rng.integers(0, 3))),
+            }
+            roll = rng.random()
+            if roll < 0.1:
+                row["updated_at"] = None
+            elif roll < 0.2:
+                row["decision_date"] = "bad"
+            elif roll < 0.3:
+                row["updated_at"] = "2026-02-01 10:00:00"
+            rows.append(row)
+        batches.append(batch(rows or [GOOD]))
+    return batches
+
+
+def test_duplicates_match_the_reference_in_memory_and_spilled(two_part_key, tmp_path: Path) -> None:
+    table = two_part_key[0]
+    batches = random_batches(7, 25)
+    in_memory = make_validator(two_part_key)
+    spill_dir = tmp_path / "spill"
+    spill_dir.mkdir()
+    spilling = make_validator(two_part_key, max_hashes_in_memory=4, spill_dir=spill_dir)
+    in_memory.start_file()
+    spilling.start_file()
+    memory_results = [in_memory.validate(b) for b in batches]
+    spilled_results = [spilling.validate(b) for b in batches]
+    assert any(spill_dir.iterdir())  # the tiny limit really spilled to .npy files
+    expected = reference_duplicates(table, memory_results)
+    assert any(any(mask) for mask in expected)
+    assert [duplicate_mask(r) for r in memory_results] == expected
+    assert [duplicate_mask(r) for r in spilled_results] == expected
+    spilling.finish_file()
+    assert not any(spill_dir.iterdir())
+    spilling.validate(batches[0])
+    assert any(spill_dir.iterdir())
+    spilling.start_file()  # a new file forgets the old one and its spill files
+    assert not any(spill_dir.iterdir())
+
+
+def test_spill_directory_is_removed_when_the_validator_is_dropped(two_part_key, tmp_path: Path) -> None:
+    validator = make_validator(two_part_key, max_hashes_in_memory=1, spill_dir=tmp_path)
+    validator.start_file()
+    for b in random_batches(3, 4):
+        validator.validate(b)
+    assert any(tmp_path.iterdir())
+    del validator
+    gc.collect()
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("limit", "chunk"), [(8_000_000, 1 << 20), (4, 3), (1, 1), (50, 7)])
+def test_seen_hashes_is_a_set(limit: int, chunk: int, tmp_path: Path) -> None:
+    seen = SeenHashes(limit, tmp_path, chunk=chunk)
+    reference: set[int] = set()
+    rng = np.random.default_rng(limit + chunk)
+    for _ in range(40):
+        probe = rng.integers(0, 400, size=int(rng.integers(0, 30))).astype(np.uint64)
+        found = seen.contains(probe)
+        assert found.tolist() == [int(h) in reference for h in probe]
+        new = np.unique(probe[~found])
+        seen.add(new)
+        reference.update(int(h) for h in new)
+        assert len(seen) == len(reference)
+    edges = np.array([0, 2**64 - 1, 399, 400], dtype=np.uint64)
+    assert seen.contains(edges).tolist() == [int(h) in reference for h in edges]
+    seen.clear()
+    assert len(seen) == 0 and not any(tmp_path.iterdir())

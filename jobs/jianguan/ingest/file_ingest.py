@@ -21,6 +21,7 @@ import pyarrow as pa
 from jianguan.errors import SourceFileError
 from jianguan.ingest.discovery import LandedFile, batch_id, content_hash
 from jianguan.ingest.personal_data import protect_columns, protect_payload
+from jianguan.ingest.prefetch import map_ahead, prefetch
 from jianguan.ingest.readers import BadRecord, FeedFileReader, RawBatch
 from jianguan.rules.context import table_validator
 from jianguan.rules.engine import BatchResult
@@ -48,9 +49,9 @@ class BatchSink(Protocol):
 
 
 class SinkFactory(Protocol):
-    def bronze(self, table: str, batch_id: str, schema: pa.Schema) -> BatchSink: ...
+    def bronze(self, table: str, batch_id: str, schema: pa.Schema, logical_date: date) -> BatchSink: ...
 
-    def rejected(self, table: str, batch_id: str, schema: pa.Schema) -> BatchSink: ...
+    def rejected(self, table: str, batch_id: str, schema: pa.Schema, logical_date: date) -> BatchSink: ...
 
 
 @dataclass
@@ -100,11 +101,14 @@ class IngestContext:
     secret: str
     ingested_at: datetime
     sinks: SinkFactory
+    scratch_dir: Path | None = None
+    """Where a very large file's duplicate index spills (under the lakehouse root: on its disk, not in RAM)."""
 
 
-def ingest_file(landed: LandedFile, ctx: IngestContext) -> FileOutcome:
+def ingest_file(landed: LandedFile, ctx: IngestContext, *, sha256: str | None = None) -> FileOutcome:
+    """Ingest one landed file (``sha256``: its content hash when the caller has already computed it)."""
     started = time.monotonic()
-    sha256 = content_hash(landed.path)
+    sha256 = sha256 or content_hash(landed.path)
     relative = landed.relative_to(ctx.landing_root)
     feed = landed.feed
     outcome = FileOutcome(
@@ -124,8 +128,9 @@ def ingest_file(landed: LandedFile, ctx: IngestContext) -> FileOutcome:
         outcome.reason_rule_id, outcome.reason_zh = "file_unrecognised", "文件名不符合任何约定的数据接口"
         return _finish(outcome, started)
     table = ctx.std.table(feed.table)
-    bronze = ctx.sinks.bronze(table.name, outcome.batch_id, bronze_arrow_schema(ctx.std, table.name))
-    rejected = ctx.sinks.rejected(table.name, outcome.batch_id, rejected_arrow_schema(ctx.std))
+    day = landed.logical_date
+    bronze = ctx.sinks.bronze(table.name, outcome.batch_id, bronze_arrow_schema(ctx.std, table.name), day)
+    rejected = ctx.sinks.rejected(table.name, outcome.batch_id, rejected_arrow_schema(ctx.std), day)
     try:
         _stream(landed, table, ctx, outcome, bronze, rejected)
     except SourceFileError as exc:
@@ -174,71 +179,101 @@ def _stream(
     assert landed.feed is not None
     required = {f.name for f in table.fields if f.required}
     reader = FeedFileReader(landed.path, landed.feed, required)
-    validator = table_validator(ctx.std, table.name, today=landed.logical_date)
+    validator = table_validator(ctx.std, table.name, today=landed.logical_date, spill_dir=ctx.scratch_dir)
     validator.start_file()
-    bronze_schema = bronze_arrow_schema(ctx.std, table.name)
-    rejected_schema = rejected_arrow_schema(ctx.std)
-    for raw in reader.batches():
-        outcome.rows_read += raw.table.num_rows + len(raw.bad_records)
-        if raw.table.num_rows:
-            result = validator.validate(raw.table)
-            good = ~result.error_mask
-            bronze_rows = _bronze_rows(ctx, table, outcome, raw, result, good, bronze_schema)
-            bronze.write(bronze_rows)
-            outcome.rows_loaded += bronze_rows.num_rows
-            outcome.rows_warned += int((result.warn_mask & good).sum())
-            for key, count in result.rule_counts().items():
-                outcome.rule_counts[key] = outcome.rule_counts.get(key, 0) + count
-            rejected_rows = _rejected_rows(ctx, table, outcome, raw, result, rejected_schema)
-        else:
-            rejected_rows = None
-        unparseable = _unparseable_rows(ctx, outcome, raw.bad_records, rejected_schema)
-        for rows in (rejected_rows, unparseable):
-            if rows is not None and rows.num_rows:
-                rejected.write(rows)
-                outcome.rows_rejected += rows.num_rows
-        if raw.bad_records:
-            outcome.rule_counts[UNPARSEABLE_RULE] = outcome.rule_counts.get(UNPARSEABLE_RULE, 0) + len(
-                raw.bad_records
-            )
-    outcome.notes.extend(reader.notes)
-    if reader.header is not None:
-        outcome.notes.extend(reader.header.warnings)
+    try:
+        bronze_schema = bronze_arrow_schema(ctx.std, table.name)
+        rejected_schema = rejected_arrow_schema(ctx.std)
+
+        def check(raw: RawBatch) -> tuple[RawBatch, BatchResult | None, pa.Table | None]:
+            """The per-row work, which keeps no state: runs for the next batches while this one is written."""
+            if not raw.table.num_rows:
+                return raw, None, None
+            result = validator.check_rows(raw.table)
+            return raw, result, _protected_rows(ctx, table, result)
+
+        batches = prefetch(reader.batches(), name=f"read {landed.path.name}")
+        for raw, result, protected in map_ahead(check, batches):
+            outcome.rows_read += raw.table.num_rows + len(raw.bad_records)
+            if result is not None and protected is not None:
+                validator.flag_duplicates(result)  # in file order: a repeat is judged against earlier rows
+                good = ~result.error_mask
+                bronze_rows = _bronze_rows(ctx, outcome, raw, result, protected, good, bronze_schema)
+                bronze.write(bronze_rows)
+                outcome.rows_loaded += bronze_rows.num_rows
+                outcome.rows_warned += int((result.warn_mask & good).sum())
+                for key, count in result.rule_counts().items():
+                    outcome.rule_counts[key] = outcome.rule_counts.get(key, 0) + count
+                rejected_rows = _rejected_rows(ctx, table, outcome, raw, result, rejected_schema)
+            else:
+                rejected_rows = None
+            unparseable = _unparseable_rows(ctx, outcome, raw.bad_records, rejected_schema)
+            for rows in (rejected_rows, unparseable):
+                if rows is not None and rows.num_rows:
+                    rejected.write(rows)
+                    outcome.rows_rejected += rows.num_rows
+            if raw.bad_records:
+                outcome.rule_counts[UNPARSEABLE_RULE] = outcome.rule_counts.get(UNPARSEABLE_RULE, 0) + len(
+                    raw.bad_records
+                )
+        outcome.notes.extend(reader.notes)
+        if reader.header is not None:
+            outcome.notes.extend(reader.header.warnings)
+    finally:
+        validator.finish_file()  # the file's duplicate index (and any spill files) goes with it
 
 
 def _lineage(ctx: IngestContext, outcome: FileOutcome, numbers: np.ndarray) -> dict[str, pa.Array]:
     n = len(numbers)
+
+    def constant(value: object, data_type: pa.DataType) -> pa.Array:
+        return pa.repeat(pa.scalar(value, data_type), n)
+
     return {
-        "batch_id": pa.array([outcome.batch_id] * n, pa.string()),
-        "source_system": pa.array([outcome.source] * n, pa.string()),
-        "source_file": pa.array([outcome.source_file] * n, pa.string()),
+        "batch_id": constant(outcome.batch_id, pa.string()),
+        "source_system": constant(outcome.source, pa.string()),
+        "source_file": constant(outcome.source_file, pa.string()),
         "source_row_number": pa.array(numbers, pa.int64()),
-        "content_hash": pa.array([outcome.content_hash] * n, pa.string()),
-        "logical_date": pa.array([outcome.logical_date] * n, pa.date32()),
-        "ingested_at": pa.array([ctx.ingested_at] * n, pa.timestamp("us", tz="UTC")),
+        "content_hash": constant(outcome.content_hash, pa.string()),
+        "logical_date": constant(outcome.logical_date, pa.date32()),
+        "ingested_at": constant(ctx.ingested_at, pa.timestamp("us", tz="UTC")),
     }
 
 
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_HEX_PAIRS = np.stack([_HEX_DIGITS.repeat(16), np.tile(_HEX_DIGITS, 16)], axis=1)
+"""The two ASCII hex digits of every byte value (row b holds the digits of b)."""
+
+
 def row_hashes(hashes: np.ndarray) -> pa.Array:
-    """Rows' 64-bit content hashes (:attr:`BatchResult.content_hashes`) as hex: identical redeliveries alike."""
-    return pa.array([f"{h:016x}" for h in hashes.tolist()], pa.string())
+    """Rows' 64-bit content hashes (:attr:`BatchResult.content_hashes`) as 16 lower-case hex digits: identical
+    redeliveries alike. Built as one Arrow buffer (no Python string per row: this runs for every row loaded)."""
+    count = len(hashes)
+    digits = _HEX_PAIRS[np.asarray(hashes, dtype=">u8").view(np.uint8)].reshape(-1)
+    offsets = np.arange(0, 16 * count + 1, 16, dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), count, [None, pa.py_buffer(offsets), pa.py_buffer(digits)])
+
+
+def _protected_rows(ctx: IngestContext, table: TableSpec, result: BatchResult) -> pa.Table:
+    """Every row's typed values with personal data masked/tokenised, and its ``row_hash`` (before the duplicate
+    check decides which rows are loaded, so this can run ahead of it)."""
+    columns = {name: result.typed.column(name).combine_chunks() for name in result.typed.column_names}
+    columns["row_hash"] = row_hashes(result.content_hashes)
+    return pa.table(protect_columns(ctx.std, table, columns, ctx.secret))
 
 
 def _bronze_rows(
     ctx: IngestContext,
-    table: TableSpec,
     outcome: FileOutcome,
     raw: RawBatch,
     result: BatchResult,
+    protected: pa.Table,
     good: np.ndarray,
     schema: pa.Schema,
 ) -> pa.Table:
-    keep = pa.array(good)
-    typed = result.typed.filter(keep)
+    kept = protected if good.all() else protected.filter(pa.array(good))
     rows = np.flatnonzero(good)
-    columns = {name: typed.column(name).combine_chunks() for name in typed.column_names}
-    columns["row_hash"] = row_hashes(result.content_hashes[good])
-    columns = protect_columns(ctx.std, table, columns, ctx.secret)
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {name: kept.column(name) for name in kept.column_names}
     columns.update(_lineage(ctx, outcome, raw.row_numbers[rows]))
     warnings = result.findings_json("warn", rows) if result.warn_mask.any() else [None] * len(rows)
     columns["row_warnings"] = pa.array(warnings, pa.string())
@@ -256,11 +291,8 @@ def _rejected_rows(
     rows = np.flatnonzero(result.error_mask)
     if not rows.size:
         return None
-    subset = raw.table.take(pa.array(rows))
-    payloads = [
-        json.dumps(protect_payload(ctx.std, table, record), ensure_ascii=False, sort_keys=True)
-        for record in subset.to_pylist()
-    ]
+    subset = protect_payload(ctx.std, table, raw.table.take(pa.array(rows)))
+    payloads = [json.dumps(record, ensure_ascii=False, sort_keys=True) for record in subset.to_pylist()]
     columns = _lineage(ctx, outcome, raw.row_numbers[rows])
     columns["raw_payload"] = pa.array(payloads, pa.string())
     columns["reject_reasons"] = pa.array(result.findings_json("error", rows), pa.string())

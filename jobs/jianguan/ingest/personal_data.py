@@ -44,12 +44,22 @@ def _token(value: str, *, secret: str, pii_class: str) -> str:
     return tokenise(value, secret, pii_class=pii_class)
 
 
-def protect_payload(std: Standard, table: TableSpec, record: dict[str, str | None]) -> dict[str, str | None]:
-    """Mask the personal fields of one raw record before it is kept in quarantine."""
-    protected = dict(record)
-    for spec in table.fields:
-        treatment = std.pii[spec.pii]
-        value = record.get(spec.name)
-        if value and treatment.treatment != "keep" and treatment.mask:
-            protected[spec.name] = mask(value, treatment.mask)
-    return protected
+def protect_payload(std: Standard, table: TableSpec, rows: pa.Table) -> pa.Table:
+    """Mask the personal fields of raw records (strings named by field) before they are kept in quarantine.
+
+    Column by column, once per distinct value; empty values stay as they are.
+    """
+    specs = {spec.name: spec for spec in table.fields}
+    columns = {}
+    for name in rows.column_names:
+        spec = specs.get(name)
+        treatment = std.pii[spec.pii] if spec is not None else None
+        column = rows.column(name).combine_chunks()
+        if treatment is not None and treatment.treatment != "keep" and treatment.mask and len(column):
+            column = _map_distinct(column, partial(_mask_present, method=treatment.mask))
+        columns[name] = column
+    return pa.table(columns)
+
+
+def _mask_present(value: str, *, method: str) -> str:
+    return mask(value, method) if value else value

@@ -85,6 +85,16 @@ def map_header(path: Path, feed: FeedSpec, header: Sequence[Any], required: set[
     return FileHeader(fields, warnings)
 
 
+def _record_numbers(first: int, count: int, skipped: list[int]) -> tuple[np.ndarray, int]:
+    """The record numbers of ``count`` parsed rows starting at ``first``, leaving out the numbers of ``skipped``
+    records (unsplittable ones, reported separately); also the number after the last one."""
+    candidates = np.arange(first, first + count + len(skipped), dtype=np.int64)
+    if skipped:
+        candidates = candidates[~np.isin(candidates, np.asarray(skipped, dtype=np.int64))]
+    numbers = candidates[:count]
+    return numbers, (int(numbers[-1]) + 1 if count else first)
+
+
 class FeedFileReader:
     """Reads one landed file of one feed. Iterate :meth:`batches` once."""
 
@@ -165,16 +175,14 @@ class FeedFileReader:
             ) from exc
         self._set_header(reader.schema.names)
         next_number = 1
-        reported = 0
+        reported = skipped = 0
         try:
             for record_batch in reader:
                 # Invalid rows reported so far all lie before the end of this block: skip their numbers.
-                skip = {b.row_number for b in invalid}
-                numbers: list[int] = []
-                while len(numbers) < record_batch.num_rows:
-                    if next_number not in skip:
-                        numbers.append(next_number)
-                    next_number += 1
+                numbers, next_number = _record_numbers(
+                    next_number, record_batch.num_rows, [b.row_number for b in invalid[skipped:]]
+                )
+                skipped = len(invalid)
                 new_bad = invalid[reported:]
                 reported = len(invalid)
                 yield self._arrow_batch(record_batch, numbers, new_bad)
@@ -186,7 +194,7 @@ class FeedFileReader:
         if invalid[reported:]:
             yield RawBatch(pa.table({}), np.asarray([], dtype=np.int64), invalid[reported:])
 
-    def _arrow_batch(self, batch: pa.RecordBatch, numbers: list[int], bad: list[BadRecord]) -> RawBatch:
+    def _arrow_batch(self, batch: pa.RecordBatch, numbers: np.ndarray, bad: list[BadRecord]) -> RawBatch:
         assert self.header is not None
         arrays = {
             name: batch.column(position)
@@ -194,7 +202,7 @@ class FeedFileReader:
             if name is not None
         }
         table = pa.table(arrays) if arrays else pa.table({})
-        return RawBatch(table, np.asarray(numbers, dtype=np.int64), bad)
+        return RawBatch(table, numbers, bad)
 
     def _check_truncation(self, invalid: list[BadRecord]) -> None:
         """A short last record in a file that does not end with a line break: the delivery was cut off."""

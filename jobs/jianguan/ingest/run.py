@@ -28,7 +28,7 @@ from jianguan.ingest.discovery import sources as all_sources
 from jianguan.ingest.file_ingest import FileOutcome, IngestContext, ingest_file
 from jianguan.ingest.gate import optional_columns, profile_from_json, profile_of, run_gate
 from jianguan.ingest.ledger import IngestionLog, quarantine_file
-from jianguan.ingest.sinks import DeltaSinkFactory
+from jianguan.ingest.sinks import STAGING_FOLDER, DeltaSinkFactory
 from jianguan.lake.tables import LakeTable
 from jianguan.settings import Settings
 from jianguan.spec.loader import Standard, cached_standard
@@ -88,8 +88,9 @@ def ingest_path(settings: Settings, path: Path, *, force: bool = False) -> FileO
     lakehouse = settings.resolved_lakehouse_root
     landing = settings.landing_root.expanduser().resolve()
     ledger = IngestionLog(lakehouse)
+    sha256 = content_hash(landed.path)  # once: hashing reads the whole file
     if not force:
-        skipped = _skip_redelivery(ledger, landed, landing)
+        skipped = _skip_redelivery(ledger, landed, landing, sha256)
         if skipped is not None:
             ledger.record([skipped])
             return skipped
@@ -100,8 +101,9 @@ def ingest_path(settings: Settings, path: Path, *, force: bool = False) -> FileO
         secret=settings.token_secret,
         ingested_at=datetime.now(UTC),
         sinks=DeltaSinkFactory(lakehouse, libraries),
+        scratch_dir=lakehouse / STAGING_FOLDER / "ingest",
     )
-    outcome = ingest_file(landed, ctx)
+    outcome = ingest_file(landed, ctx, sha256=sha256)
     if outcome.status == "quarantined_file":
         copy = quarantine_file(lakehouse, landing, landed.path, outcome)
         outcome.notes.append(f"file quarantined at {copy}")
@@ -111,8 +113,9 @@ def ingest_path(settings: Settings, path: Path, *, force: bool = False) -> FileO
     return outcome
 
 
-def _skip_redelivery(ledger: IngestionLog, landed: LandedFile, landing: Path) -> FileOutcome | None:
-    sha256 = content_hash(landed.path)
+def _skip_redelivery(
+    ledger: IngestionLog, landed: LandedFile, landing: Path, sha256: str
+) -> FileOutcome | None:
     feed_name = landed.feed.name if landed.feed else "unrecognised"
     batch = batch_id(feed_name, landed.logical_date, landed.path.name, sha256)
     earlier = ledger.loaded_elsewhere(sha256, batch)

@@ -7,6 +7,7 @@ county is a data change, not a code change.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from jianguan.rules.engine import TableValidator
 from jianguan.spec.loader import Standard
@@ -24,7 +25,12 @@ def format_checks(std: Standard, *, today: date | None = None) -> dict[str, Form
     return make_format_checks(region_catalog(std), today=today)
 
 
-def table_validator(std: Standard, table: str, *, today: date | None = None) -> TableValidator:
-    """A validator for ``table``; ``today`` (the logical date) enables the no-birth-in-the-future check."""
+def table_validator(
+    std: Standard, table: str, *, today: date | None = None, spill_dir: Path | None = None
+) -> TableValidator:
+    """A validator for ``table``; ``today`` (the logical date) enables the no-birth-in-the-future check.
+
+    ``spill_dir`` is where a very large file's duplicate index spills (default: the system's temporary folder).
+    """
     codes = {name: code_list.values for name, code_list in std.codes.items()}
-    return TableValidator(std.table(table), codes, format_checks(std, today=today))
+    return TableValidator(std.table(table), codes, format_checks(std, today=today), spill_dir=spill_dir)
