@@ -191,3 +191,16 @@ def test_gbk_xml_is_recoded(tmp_path: Path) -> None:
     path.write_bytes(body.encode("gbk"))
     rows, _, _ = read_all(path, spec)
     assert rows[0]["party_code"] == "武汉某某公司"
+
+
+def test_record_numbers_leave_out_skipped_records_even_right_after_a_block() -> None:
+    from jianguan.ingest.readers import _record_numbers
+
+    numbers, following = _record_numbers(1, 3, [2, 5])
+    assert numbers.tolist() == [1, 3, 4] and following == 6, "record 5 (unsplittable) ends the block"
+    numbers, following = _record_numbers(following, 2, [])
+    assert numbers.tolist() == [6, 7] and following == 8
+    numbers, following = _record_numbers(8, 0, [])
+    assert numbers.tolist() == [] and following == 8
+    numbers, following = _record_numbers(8, 2, [8, 9])
+    assert numbers.tolist() == [10, 11] and following == 12

@@ -92,7 +92,11 @@ def _record_numbers(first: int, count: int, skipped: list[int]) -> tuple[np.ndar
     if skipped:
         candidates = candidates[~np.isin(candidates, np.asarray(skipped, dtype=np.int64))]
     numbers = candidates[:count]
-    return numbers, (int(numbers[-1]) + 1 if count else first)
+    following = int(numbers[-1]) + 1 if count else first
+    passed = set(skipped)
+    while following in passed:  # a skipped record right after the last row: not the next block's first number
+        following += 1
+    return numbers, following
 
 
 class FeedFileReader:
