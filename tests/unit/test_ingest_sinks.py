@@ -150,15 +150,3 @@ def test_vacuum_removes_the_files_of_a_killed_run_nobody_reruns(tmp_path: Path) 
     LakeTable(path).vacuum(dt.timedelta(0), dry_run=False, force=True)
     assert not orphan.exists()
     assert _contents(path) == {BATCH_B: [100, 101]}
-
-
-def test_row_hashes_are_sixteen_hex_digits_of_each_content_hash() -> None:
-    import numpy as np
-
-    from jianguan.ingest.file_ingest import row_hashes
-
-    hashes = np.array([0, 1, 2**64 - 1, 0x0123456789ABCDEF, 0xFEDCBA9876543210], dtype=np.uint64)
-    hashed = row_hashes(hashes)
-    hashed.validate(full=True)
-    assert hashed.to_pylist() == [f"{h:016x}" for h in hashes.tolist()]
-    assert row_hashes(np.zeros(0, dtype=np.uint64)).to_pylist() == []

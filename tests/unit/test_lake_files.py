@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from decimal import Decimal
 from pathlib import Path
 
@@ -269,3 +270,10 @@ def test_wide_decimal_bounds_never_cut_into_the_value(value: str) -> None:
         <= exact
         <= Decimal(_stat_value(exact, wide, upper=True))
     )
+
+
+def test_infinite_floats_get_no_bound_because_json_has_no_infinity() -> None:
+    assert _stat_value(math.inf, pa.float64(), upper=True) is None
+    assert _stat_value(-math.inf, pa.float64(), upper=False) is None
+    assert _stat_value(2.5, pa.float64(), upper=True) == 2.5
+    assert _stat_value(True, pa.bool_(), upper=True) is True

@@ -108,3 +108,13 @@ def test_threads_growing_the_shared_powers_at_once_get_the_same_hashes(
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(column_hashes, arrays))
         assert all((r == e).all() for r, e in zip(results, expected, strict=True))
+
+
+def test_row_hashes_are_sixteen_hex_digits_of_each_content_hash() -> None:
+    from jianguan.ingest.file_ingest import row_hashes
+
+    hashes = np.array([0, 1, 2**64 - 1, 0x0123456789ABCDEF, 0xFEDCBA9876543210], dtype=np.uint64)
+    hashed = row_hashes(hashes)
+    hashed.validate(full=True)
+    assert hashed.to_pylist() == [f"{h:016x}" for h in hashes.tolist()]
+    assert row_hashes(np.zeros(0, dtype=np.uint64)).to_pylist() == []

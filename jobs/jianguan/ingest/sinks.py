@@ -124,13 +124,14 @@ class DeltaBatchSink:
     def _remove_uncommitted(self) -> int:
         """Delete this batch's files that no snapshot holds: an earlier run of the batch was killed before its
         commit. (Were it still running, its commit would fail on the missing files; it never publishes part.)"""
-        if not self.table_path.is_dir():
-            return 0
+        candidates = list(self.table_path.glob(f"*/{self.prefix}-*")) if self.table_path.is_dir() else []
+        if not candidates:
+            return 0  # the usual case: no snapshot to load
         table = LakeTable(self.table_path)
         committed = {entry.path for entry in table.files()} if table.exists() else set()
         leftovers = [
             str(path)
-            for path in self.table_path.glob(f"*/{self.prefix}-*")
+            for path in candidates
             if str(path) not in committed and str(path.resolve()) not in committed
         ]
         if leftovers:

@@ -127,8 +127,10 @@ def _stat_value(value: Any, data_type: pa.DataType, *, upper: bool) -> Any:
         # A prefix sorts before every string it starts; appending the highest code point sorts after them all.
         prefix = value[:STRING_STATS_MAX_CHARS]
         return prefix + _HIGHEST_CODE_POINT if upper else prefix
-    if pa.types.is_boolean(data_type) or pa.types.is_floating(data_type):
-        return value if isinstance(value, bool) or not pa.types.is_floating(data_type) else float(value)
+    if pa.types.is_boolean(data_type):
+        return bool(value)
+    if pa.types.is_floating(data_type):
+        return float(value) if math.isfinite(value) else None  # JSON has no Infinity
     return None
 
 

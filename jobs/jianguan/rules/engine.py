@@ -29,11 +29,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jianguan.rules.catalog import MESSAGES_ZH, Rule, rules_for_field, type_rule_id
-from jianguan.rules.row_hash import content_hashes
+from jianguan.rules.row_hash import content_hashes, utf8_view
 from jianguan.spec.model import FieldSpec, TableSpec
 from jianguan.spec.types import arrow_type
 from jianguan.validate.dates import DateParseError, parse_date, parse_timestamp
-from jianguan.validate.text import to_halfwidth
 
 FormatCheck = Callable[[str], "str | None"]
 
@@ -267,11 +266,6 @@ class SeenHashes:
     def __len__(self) -> int:
         return sum(run.size for run in self._runs)
 
-    @property
-    def temp_dir(self) -> Path | None:
-        """The spill directory while one exists (tests check it is gone after :meth:`clear`)."""
-        return self._tmp
-
     def contains(self, hashes: np.ndarray) -> np.ndarray:
         """Which of ``hashes`` (any order) are in the set."""
         found = np.zeros(hashes.size, dtype=bool)
@@ -393,14 +387,6 @@ def _normalise_strings(values: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
 
 
-def _clean_text(value: str) -> str:
-    """The per-value definition of the cleaning; :func:`_clean_strings` must agree with it (a unit test checks
-    every code point up to U+3100 and the full-width block)."""
-    text = to_halfwidth(value)
-    text = re.sub(r"[\u200b-\u200d\ufeff]", "", text)
-    return re.sub(r"[\s\u00a0]+", " ", text)
-
-
 @dataclass(frozen=True)
 class _Specials:
     """Where the characters the cleaning touches start in a UTF-8 byte array, by kind.
@@ -438,20 +424,10 @@ class _Specials:
         )
 
 
-def _utf8_view(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Value offsets (from 0) and the UTF-8 bytes of a non-empty string array, without copying the bytes."""
-    _, offset_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=np.int32)[array.offset : array.offset + len(array) + 1]
-    start, end = int(offsets[0]), int(offsets[-1])
-    if data_buffer is None or end == start:
-        return offsets - start, np.zeros(0, dtype=np.uint8)
-    return offsets - start, np.frombuffer(data_buffer, dtype=np.uint8)[start:end]
-
-
 def _needs_cleaning(values: pa.Array) -> np.ndarray:
     """Rows whose value holds a character of ``_FULLWIDTH_OR_SPACE`` (nulls never): a regex match done on the
     bytes, several times faster than RE2 on long Chinese text."""
-    offsets, data = _utf8_view(values)
+    offsets, data = utf8_view(values)
     found = _Specials.find(data)
     special = (
         found.fullwidth_low
@@ -468,7 +444,8 @@ def _needs_cleaning(values: pa.Array) -> np.ndarray:
 
 
 def _clean_strings(values: pa.Array) -> pa.Array:
-    """:func:`_clean_text` over a whole string array, without a Python call per value.
+    """The cleaning over a whole string array (``tests/unit/test_rules_engine.py`` holds the per-value
+    definition it must agree with), without a Python call per value.
 
     Half-width mapping and zero-width removal are done on the UTF-8 bytes with numpy (:class:`_Specials`): a
     full-width character keeps its first byte, rewritten to the ASCII byte, and drops the other two; a
@@ -479,7 +456,7 @@ def _clean_strings(values: pa.Array) -> pa.Array:
     array = values.cast(pa.string())
     if len(array) == 0:
         return array
-    offsets, data = _utf8_view(array)
+    offsets, data = utf8_view(array)
     found = _Specials.find(data)
     shortened = found.fullwidth_low | found.fullwidth_high | found.ideographic_space
     if shortened.any() or found.zero_width.any():

@@ -76,44 +76,51 @@ def _mix(values: np.ndarray) -> np.ndarray:
     return z
 
 
+def utf8_view(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Value offsets counted from the first value (int64) and the UTF-8 bytes of a ``string`` or ``large_string``
+    array, without copying the bytes: value i is ``data[offsets[i]:offsets[i + 1]]``."""
+    offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(
+        offsets_buffer, dtype=offset_type, count=len(array) + 1, offset=array.offset * offset_type().itemsize
+    )
+    start, end = int(offsets[0]), int(offsets[-1])
+    relative = offsets.astype(np.int64) - start
+    if data_buffer is None or end == start:
+        return relative, np.zeros(0, dtype=np.uint8)
+    return relative, np.frombuffer(data_buffer, dtype=np.uint8, count=end - start, offset=start)
+
+
 def _string_hashes(array: pa.Array) -> np.ndarray:
     """The strings' hashes, a slice of at most about :data:`CHUNK_BYTES` of text at a time (the temporary
     arrays hold 8 bytes per byte of text)."""
     count = len(array)
-    lengths = pc.binary_length(array).fill_null(0).to_numpy().astype(np.int64)
-    ends = np.cumsum(lengths)
     out = np.empty(count, dtype=np.uint64)
+    if not count:
+        return out
+    offsets, _ = utf8_view(array)
     first = 0
     while first < count:
-        done = int(ends[first - 1]) if first else 0
-        last = max(first + 1, int(np.searchsorted(ends, done + CHUNK_BYTES, side="right")))
+        last = max(first + 1, int(np.searchsorted(offsets, offsets[first] + CHUNK_BYTES, side="right")) - 1)
         out[first:last] = _string_chunk_hashes(array.slice(first, last - first))
         first = last
     return out
 
 
 def _string_chunk_hashes(array: pa.Array) -> np.ndarray:
-    count = len(array)
-    offset_type = np.int64 if pa.types.is_large_string(array.type) else np.int32
-    _, offsets_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(
-        offsets_buffer, dtype=offset_type, count=count + 1, offset=array.offset * offset_type().itemsize
-    )
-    start, end = int(offsets[0]), int(offsets[-1])
-    relative = (offsets - start).astype(np.int64)
-    size = end - start
+    offsets, data = utf8_view(array)
+    size = data.size
     forward, inverse = _POWERS.upto(size + 1)
     with np.errstate(over="ignore"):
         if size:
-            data = np.frombuffer(data_buffer, dtype=np.uint8, count=size, offset=start)
             running = np.empty(size + 1, dtype=np.uint64)  # running[k]: Σ of the terms of bytes before k
             running[0] = 0
             np.multiply(data, forward[:size], out=running[1:], dtype=np.uint64)
             np.cumsum(running[1:], out=running[1:])
-            sums = (running[relative[1:]] - running[relative[:-1]]) * inverse[relative[:-1]]
+            sums = (running[offsets[1:]] - running[offsets[:-1]]) * inverse[offsets[:-1]]
         else:
-            sums = np.zeros(count, dtype=np.uint64)
-        lengths = np.diff(relative).astype(np.uint64)
+            sums = np.zeros(len(array), dtype=np.uint64)
+        lengths = np.diff(offsets).astype(np.uint64)
         return _mix(sums ^ (lengths * _LENGTH))
 
 
