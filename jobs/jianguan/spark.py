@@ -97,4 +97,25 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "jianguan
         from jianguan.lake.spark_source import register
 
         register(spark)
+    from jianguan.lake import native_scan
+
+    native_scan.register(spark)
+    _quiet_glob_path_warning(spark)
     return spark
+
+
+GLOB_WARNING_LOGGER = "org.apache.spark.sql.execution.streaming.sinks.FileStreamSink"
+
+
+def _quiet_glob_path_warning(spark: SparkSession) -> None:
+    """Keep a harmless warning with a stack trace out of the logs.
+
+    Before reading a file-source path, Spark looks for a streaming sink's ``_spark_metadata`` folder under it.
+    For a ``{…}`` glob path (how :mod:`jianguan.lake.native_scan` hands a snapshot's files to SQL) that lookup
+    fails, and Spark logs a WARN with a ``FileNotFoundException`` before it reads the files correctly.
+    """
+    jvm = getattr(spark, "_jvm", None)
+    if jvm is None:  # Spark Connect: the server's logging is not ours to set
+        return
+    log4j = jvm.org.apache.logging.log4j
+    log4j.core.config.Configurator.setLevel(GLOB_WARNING_LOGGER, log4j.Level.ERROR)

@@ -9,7 +9,8 @@
        tasks that write Parquet files, then the driver makes one `CREATE OR REPLACE TABLE` commit carrying the
        new schema (column comments), the table name and description, and the new files;
     3. the model's global temporary view is recreated over the new snapshot (a view's snapshot is fixed when it is
-       created), so `ref()` and the tests see the new version.
+       created), so `ref()` and the tests see the new version — read by Spark's Parquet reader where it can
+       (`lake_expose`).
   The table's history is kept (time travel, `history()`); a failed step leaves the previous version in place.
 -#}
 {% materialization lake_table, adapter='spark' %}
@@ -60,7 +61,7 @@
       {{ lake_write(identifier, path, sql, 'replace', config.get('partition_by'), user_metadata) }}
     {%- elif bronze_table and var('lake_bronze_changes', {}).get(identifier) == 0 -%}
       {#- nothing new in bronze: the table stays as it is -#}
-      create or replace global temporary view {{ identifier }} using delta options (path {{ lake_literal(path) }})
+      {{ lake_expose(identifier, path) }}
     {%- elif strategy == 'append' -%}
       {{ lake_write(identifier, path, sql, 'append', none, user_metadata) }}
     {%- elif strategy == 'insert_overwrite' -%}
@@ -152,7 +153,28 @@
   {%- endif -%}
   {%- do run_query('drop view if exists ' ~ staging) -%}
   {%- do run_query('drop view if exists ' ~ sink) -%}
-  create or replace global temporary view {{ identifier }} using delta options (path {{ lake_literal(path) }})
+  {{ lake_expose(identifier, path) }}
+{%- endmacro %}
+
+
+{#-
+  The statement that (re)creates `global_temp.<identifier>` over the table's latest snapshot. When Spark's own
+  Parquet reader can read the snapshot's files as they are (jianguan.lake.native_scan: local, unpartitioned,
+  plain file names), the view reads them natively: columns pruned, row groups skipped, no Python. Otherwise
+  it reads through the `delta` data source. Either way the view is pinned to that snapshot.
+-#}
+{% macro lake_expose(identifier, path) -%}
+  {%- set scan_view = identifier ~ '__dbt_scan' -%}
+  {%- do run_query('create or replace temporary view ' ~ scan_view ~ ' using delta_scan options (path '
+        ~ lake_literal(path) ~ ')') -%}
+  {%- set scan = run_query('select parquet_path, columns from ' ~ scan_view).rows[0] -%}
+  {%- do run_query('drop view if exists ' ~ scan_view) -%}
+  {%- if scan[0] -%}
+    create or replace global temporary view {{ identifier }} ({{ scan[1] }})
+    using parquet options (path {{ lake_literal(scan[0]) }})
+  {%- else -%}
+    create or replace global temporary view {{ identifier }} using delta options (path {{ lake_literal(path) }})
+  {%- endif -%}
 {%- endmacro %}
 
 

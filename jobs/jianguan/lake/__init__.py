@@ -4,6 +4,8 @@
   change feed, OPTIMIZE, VACUUM, checkpoints, history; idempotent commits (:class:`AppTransaction`).
 * :mod:`jianguan.lake.catalog` — every table under ``<lakehouse root>/<layer>/<table>/``.
 * :mod:`jianguan.lake.spark_source` — the Python data source Spark uses as ``format("delta")``.
+* :mod:`jianguan.lake.native_scan` — a snapshot read by Spark's own Parquet reader where it can be (the fast
+  path of the dbt views), and the ``delta_scan`` source that hands it to SQL.
 
 See ``docs/lakehouse-storage.md``.
 """

@@ -121,11 +121,13 @@ class ExposedTables:
 def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -> ExposedTables:
     """Create ``global_temp.<table>`` over every Delta table of the exposed layers.
 
-    Bronze views are pinned to the version current now (``versionAsOf``). Bronze tables of the standard that do
+    Every view reads one snapshot, the latest now — through Spark's Parquet reader where it can
+    (:mod:`jianguan.lake.native_scan`), else the ``delta`` data source; the bronze versions read are returned
+    (the staging models record them). Bronze tables of the standard that do
     not exist yet get an empty view with their schema (fields, tokens, lineage) — a source dbt can read, which
     keeps the staging layer complete when a feed has not arrived.
     """
-    from jianguan.lake import LakeTable
+    from jianguan.lake import native_scan
     from jianguan.spec.render.schemas import REJECTED_SUFFIX, bronze_spark_schema, spark_schema_of
 
     # Views of another lakehouse may linger in this session (a notebook or test that switched roots): drop every
@@ -137,13 +139,9 @@ def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -
     bronze_versions: dict[str, int] = {}
     for layer in VIEW_LAYERS:
         for path in _delta_tables(settings.resolved_lakehouse_root / layer):
-            pin = ""
+            scan = native_scan.expose(spark, str(path), path.name)
             if layer == "bronze":
-                bronze_versions[path.name] = LakeTable(path).version()
-                pin = f", versionAsOf '{bronze_versions[path.name]}'"
-            spark.sql(
-                f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW `{path.name}` USING delta OPTIONS (path '{path}'{pin})"
-            )
+                bronze_versions[path.name] = scan.version
             exposed[path.name] = str(path)
     empty = 0
     for table in std.tables:
@@ -152,11 +150,9 @@ def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -
             (f"{table}{REJECTED_SUFFIX}", spark_schema_of(std.lineage.rejected)),
         ):
             if name not in exposed:
-                # Pure SQL (no DataFrame from Python data): dozens of these must stay cheap.
-                columns = ", ".join(
-                    f"cast(null as {field.dataType.simpleString()}) as `{field.name}`" for field in schema
+                spark.sql(
+                    f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW `{name}` AS {native_scan.empty_select(schema)}"
                 )
-                spark.sql(f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW `{name}` AS SELECT {columns} WHERE false")
                 empty += 1
     log.info(
         "exposed %d lakehouse table(s) as global_temp views, %d empty bronze view(s)", len(exposed), empty
