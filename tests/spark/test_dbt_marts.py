@@ -556,8 +556,16 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
         std,
         "enterprises",
         [
-            # a newer version of B, a new enterprise C, and an older late version of A (must not win)
-            {**base, "entity_pripid": "P-B", "registration_status_code": "2", "updated_at": at(day4)},
+            # a newer version of B that names nobody (no USCC, a placeholder name), a new enterprise C, and an
+            # older late version of A (must not win)
+            {
+                **base,
+                "entity_pripid": "P-B",
+                "uscc": None,
+                "party_name": "未知",
+                "registration_status_code": "2",
+                "updated_at": at(day4),
+            },
             {
                 **base,
                 "entity_pripid": "P-C",
@@ -575,7 +583,7 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
         ],
         day=day4,
     )
-    selection = [model, f"{model}_versions"]
+    selection = [model, f"{model}_versions", "int_entity_mentions"]
     before = DeltaTable(path).version()
     again = run_dbt(["build"], lake, logical_date=day4, select=selection, spark=spark)
     assert again.success, again.as_dict()
@@ -588,6 +596,12 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
     assert sorted(latest) == ["P-A", "P-B", "P-C"]
     assert latest["P-A"]["registration_status_code"] == "4"  # still day 2's version
     assert latest["P-B"]["registration_status_code"] == "2" and latest["P-C"]["logical_date"] == day4
+    # The mentions merge only the new staging rows: C is mentioned, B (now naming nobody) no longer is.
+    mentions = DeltaTable(str(lake.table_path("silver", "int_entity_mentions")))
+    assert mentions.history(1)[0]["operation"] == "WRITE"
+    named = {r["source_id"] for r in rows(lake, "silver", "int_entity_mentions")
+             if r["source_model"] == model}  # fmt: skip
+    assert named == {"P-A", "P-C"}
     incremental = {name: staged(lake, name) for name in selection}
 
     # Nothing new in bronze: the build leaves the table as it is.
@@ -608,15 +622,22 @@ def test_staging_is_rebuilt_when_bronze_rows_were_deleted(
     model = "stg_complaints__hotline_work_orders"
     bronze = LakeTable(lake.table_path("bronze", "hotline_work_orders"))
     keys = {r["work_order_no"] for r in rows(lake, "silver", model)}
-    gone = sorted(keys)[0]
+    mentioned = {
+        r["source_id"] for r in rows(lake, "silver", "int_entity_mentions") if r["source_model"] == model
+    }
+    gone = sorted(keys & mentioned)[0]
     bronze.delete(f"work_order_no = '{gone}'")  # e.g. a rerun that replaced a batch without this row
     exposed = expose_lake_tables(spark, lake, std)
     changes = expose_bronze_changes(spark, lake, std, exposed.bronze_versions)
     assert model not in changes.pending
-    assert "deleted or rewrote rows" in changes.rebuilt[model]
-    again = run_dbt(["build"], lake, select=[model], spark=spark)
+    assert "deleted or rewrote rows" in changes.rebuilt[model] and model in changes.replaced
+    again = run_dbt(["build"], lake, select=[model, "int_entity_mentions"], spark=spark)
     assert again.success, again.as_dict()
-    assert DeltaTable(str(lake.table_path("silver", model))).history(1)[0]["operation"] == (
-        "CREATE OR REPLACE TABLE"
-    )
+    for name in (model, "int_entity_mentions"):  # the mentions read it: an increment would keep the gone row
+        assert DeltaTable(str(lake.table_path("silver", name))).history(1)[0]["operation"] == (
+            "CREATE OR REPLACE TABLE"
+        )
     assert {r["work_order_no"] for r in rows(lake, "silver", model)} == keys - {gone}
+    assert (model, gone) not in {
+        (r["source_model"], r["source_id"]) for r in rows(lake, "silver", "int_entity_mentions")
+    }

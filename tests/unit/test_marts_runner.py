@@ -157,6 +157,7 @@ def test_bronze_changes_plan_which_staging_models_merge_and_which_are_rebuilt(se
     first = plan_bronze_changes(settings, std, versions)
     assert first.feeds == {} and set(first.rebuilt) == {base, history}
     assert "first build" in first.rebuilt[base]
+    assert first.replaced == ()  # no rows to lose: the models downstream may stay incremental
 
     _staged(settings, base, 1)
     _staged(settings, history, 2)
@@ -166,6 +167,7 @@ def test_bronze_changes_plan_which_staging_models_merge_and_which_are_rebuilt(se
     assert plan.as_vars() == {
         "lake_bronze_versions": {"enterprises": 2},
         "lake_bronze_changes": {base: 1, history: 0},
+        "lake_replaced_staging": [],
     }
     # bronze older than what was built (the table was replaced): rebuild
     assert "older than" in plan_bronze_changes(settings, std, {"enterprises": 0}).rebuilt[history]
@@ -174,6 +176,9 @@ def test_bronze_changes_plan_which_staging_models_merge_and_which_are_rebuilt(se
     after_delete = plan_bronze_changes(settings, std, {"enterprises": bronze.version()})
     assert set(after_delete.rebuilt) == {base, history}
     assert "deleted or rewrote rows in version(s) [3]" in after_delete.rebuilt[history]
+    # both tables hold rows that may be gone: every incremental model reading them is recomputed in full
+    assert after_delete.replaced == (base, history)
+    assert after_delete.as_vars()["lake_replaced_staging"] == [base, history]
 
 
 def test_a_staging_table_without_a_recorded_bronze_version_is_rebuilt(settings: Settings) -> None:

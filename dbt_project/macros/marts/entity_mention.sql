@@ -2,6 +2,9 @@
   One select of int_entity_mentions: how a staging model names a party (subject of a registration, an action, a
   credit record, a complaint or a third-party signal). Arguments are SQL expressions over the staging model.
   `legal_rep_token` is the token of the legal representative / operator (never the name itself).
+  `source_ingested_at` is the staging row's `ingested_at`. An incremental build reads only the staging rows
+  ingested after the newest it holds from that model (a staging row changes only when a newer version of it is
+  ingested).
 -#}
 {% macro entity_mention(model_name, source_id, uscc, party_name, region_code, address='null',
                         legal_rep_token='null', is_registry=false, entity_type='null', status_code='null') -%}
@@ -15,8 +18,16 @@
         cast({{ legal_rep_token }} as string) as legal_rep_token,
         {{ 'true' if is_registry else 'false' }} as is_registry,
         cast({{ entity_type }} as string) as entity_type,
-        cast({{ status_code }} as string) as registration_status_code
+        cast({{ status_code }} as string) as registration_status_code,
+        ingested_at as source_ingested_at
     from {{ ref(model_name) }}
+    {%- if is_incremental() %}
+    where ingested_at > (
+        select coalesce(max(source_ingested_at), timestamp'1900-01-01 00:00:00')
+        from {{ this }}
+        where source_model = '{{ model_name }}'
+    )
+    {%- endif %}
 {%- endmacro %}
 
 {#- The surrogate key of an anchor (stable across runs: a hash of the anchor text, not a sequence). -#}

@@ -31,6 +31,7 @@ from jianguan.settings import PROJECT_ROOT, Settings
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from jianguan.lake import LakeTable
     from jianguan.spec.loader import Standard
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class DbtSummary:
     """staging model → bronze files delivered since its last build (built from them; 0: left as it was)."""
     staging_rebuilt: dict[str, str] = field(default_factory=dict)
     """staging model → why a build would rebuild it in full (first build, bronze rows deleted …)."""
+    staging_replaced: tuple[str, ...] = ()
+    """the rebuilt staging models that held rows: incremental models reading them were recomputed in full."""
 
     @property
     def tests_passed(self) -> int:
@@ -94,6 +97,7 @@ class DbtSummary:
                 "incremental": sorted(name for name, files in self.staging_pending.items() if files),
                 "unchanged": sorted(name for name, files in self.staging_pending.items() if not files),
                 "rebuilt": dict(sorted(self.staging_rebuilt.items())),
+                "replaced": list(self.staging_replaced),
             },
         }
 
@@ -187,6 +191,9 @@ class BronzeChanges:
     that can be built incrementally are listed."""
     rebuilt: dict[str, str]
     """staging model → why it is rebuilt in full."""
+    replaced: tuple[str, ...] = ()
+    """The rebuilt staging models whose tables already hold rows: rows may disappear, so the incremental models
+    that read them (directly or not) are recomputed in full (``lake_depends_on_replaced_staging``)."""
 
     @property
     def pending(self) -> dict[str, int]:
@@ -194,7 +201,11 @@ class BronzeChanges:
         return {model: feed.files if feed else 0 for model, feed in self.feeds.items()}
 
     def as_vars(self) -> dict[str, Any]:
-        return {"lake_bronze_versions": self.versions, "lake_bronze_changes": self.pending}
+        return {
+            "lake_bronze_versions": self.versions,
+            "lake_bronze_changes": self.pending,
+            "lake_replaced_staging": list(self.replaced),
+        }
 
 
 def covered_bronze_version(settings: Settings, model: str) -> int | None:
@@ -265,7 +276,14 @@ def plan_bronze_changes(
                 rebuilt[model] = f"bronze {table.name} deleted or rewrote rows in version(s) {rewritten}"
                 continue
             feeds[model] = BronzeFeed(uri, covered + 1, version, len(files)) if files else None
-    return BronzeChanges(dict(bronze_versions), feeds, rebuilt)
+    replaced = tuple(
+        model for model in sorted(rebuilt) if _holds_rows(LakeTable(settings.table_path("silver", model)))
+    )
+    return BronzeChanges(dict(bronze_versions), feeds, rebuilt, replaced)
+
+
+def _holds_rows(table: LakeTable) -> bool:
+    return table.exists() and table.count() > 0
 
 
 def expose_bronze_changes(
@@ -418,6 +436,7 @@ def run_dbt(
     summary = _summarise(" ".join(command), outcome.result, settings, seconds, bool(outcome.success))
     if changes is not None:
         summary.staging_pending, summary.staging_rebuilt = changes.pending, changes.rebuilt
+        summary.staging_replaced = changes.replaced
     log.info(
         "dbt %s: %s in %.1fs — %d model(s), %d test(s) passed, %d failed",
         " ".join(command),
