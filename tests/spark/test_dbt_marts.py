@@ -33,6 +33,7 @@ DAY1 = dt.date(2026, 11, 2)
 DAY2 = dt.date(2026, 11, 3)
 USCC_A = make_uscc("9", "1", "420102", "MA4K0001")
 USCC_B = make_uscc("9", "1", "420103", "MA4K0002")
+USCC_E = make_uscc("9", "2", "420102", "MA4K0005")
 USCC_A_TYPO = USCC_A[:-1] + ("0" if USCC_A[-1] != "0" else "1")  # a wrong check character
 CHECKLIST = "420000000000000101"
 ITEM = "42000000000001"
@@ -580,10 +581,19 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
                 "registration_status_code": "3",
                 "updated_at": at(DAY1, 9),
             },
+            # E registers under the name and region inspection JC-3 gave (until now a party known by name only)
+            {
+                **base,
+                "entity_pripid": "P-E",
+                "uscc": USCC_E,
+                "party_name": "某某小吃店",
+                "region_code": "420102",
+                "updated_at": at(day4),
+            },
         ],
         day=day4,
     )
-    selection = [model, f"{model}_versions", "int_entity_mentions"]
+    selection = [model, f"{model}_versions", "int_entity_mentions", "int_entities_resolved"]
     before = DeltaTable(path).version()
     again = run_dbt(["build"], lake, logical_date=day4, select=selection, spark=spark)
     assert again.success, again.as_dict()
@@ -593,15 +603,20 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
     assert commit["operation"] == "WRITE"  # built from the feed (overwrite), not CREATE OR REPLACE
     assert json.loads(commit["userMetadata"]) == {"bronze_version": bronze.version()}
     latest = {r["entity_pripid"]: r for r in rows(lake, "silver", model)}
-    assert sorted(latest) == ["P-A", "P-B", "P-C"]
+    assert sorted(latest) == ["P-A", "P-B", "P-C", "P-E"]
     assert latest["P-A"]["registration_status_code"] == "4"  # still day 2's version
     assert latest["P-B"]["registration_status_code"] == "2" and latest["P-C"]["logical_date"] == day4
-    # The mentions merge only the new staging rows: C is mentioned, B (now naming nobody) no longer is.
-    mentions = DeltaTable(str(lake.table_path("silver", "int_entity_mentions")))
-    assert mentions.history(1)[0]["operation"] == "WRITE"
+    # The mentions merge only the new staging rows: C and E are mentioned, B (now naming nobody) no longer is.
+    for name in ("int_entity_mentions", "int_entities_resolved"):
+        assert DeltaTable(str(lake.table_path("silver", name))).history(1)[0]["operation"] == "WRITE"
     named = {r["source_id"] for r in rows(lake, "silver", "int_entity_mentions")
              if r["source_model"] == model}  # fmt: skip
-    assert named == {"P-A", "P-C"}
+    assert named == {"P-A", "P-C", "P-E"}
+    # The resolution is redone for the blocks the changes touched: JC-3, itself unchanged, now resolves to E.
+    resolved = {(r["source_model"], r["source_id"]): r for r in rows(lake, "silver", "int_entities_resolved")}
+    assert (model, "P-B") not in resolved
+    shop = resolved[("stg_actions__inspections", "JC-3")]
+    assert shop["anchor"] == f"uscc:{USCC_E}" and shop["match_reason"] == "name_region"
     incremental = {name: staged(lake, name) for name in selection}
 
     # Nothing new in bronze: the build leaves the table as it is.

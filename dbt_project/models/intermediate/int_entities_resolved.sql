@@ -1,3 +1,6 @@
+{{ config(materialized=('lake_view' if var('lake_views_only', false) else 'lake_incremental') if target.name == 'local' else 'incremental',
+          unique_key=['source_model', 'source_id'], incremental_strategy='merge',
+          incremental_delete_when='entity_key is null') }}
 -- Entity resolution: every mention → one anchor (a valid USCC, or a standardised name + region), with the reason.
 -- Rules, in order:
 --   1. a valid USCC (structure + GB 32100 check character) is the anchor itself;
@@ -5,13 +8,86 @@
 --      candidate, or the one whose address or legal representative token also agrees, gives its USCC;
 --   3. otherwise the entity is known only by name + region (an unregistered or unresolvable party);
 --   4. no usable name or region: the unknown member.
+-- A mention's resolution depends only on itself and on the parties known by a valid USCC in its block (the same
+-- name key + region). Incremental: a nightly build resolves again only the mentions that changed since (newer
+-- source_ingested_at per source model) and every mention of a block such a change enters or leaves; mentions
+-- that are gone get a row without entity_key, which deletes theirs (locally: incremental_delete_when). The rows
+-- equal a full rebuild's.
 with
 
-mentions as (
+all_mentions as (
 
     select * from {{ ref('int_entity_mentions') }}
 
 ),
+
+{% if is_incremental() %}
+previous as (
+
+    select source_model, source_id, name_key, region_code, source_ingested_at from {{ this }}
+
+),
+
+watermarks as (
+
+    select source_model, max(source_ingested_at) as resolved_until
+    from previous
+    group by source_model
+
+),
+
+changed as (
+
+    select all_mentions.*
+    from all_mentions
+    left join watermarks on all_mentions.source_model = watermarks.source_model
+    where watermarks.resolved_until is null or all_mentions.source_ingested_at > watermarks.resolved_until
+
+),
+
+gone as (
+
+    select previous.*
+    from previous
+    left anti join all_mentions
+        on previous.source_model = all_mentions.source_model
+        and previous.source_id = all_mentions.source_id
+
+),
+
+touched_blocks as (
+
+    -- the blocks changed mentions are in now, and the blocks changed or gone mentions were in before
+    select name_key, region_code from changed
+    union
+    select previous.name_key, previous.region_code
+    from previous
+    left semi join changed
+        on previous.source_model = changed.source_model
+        and previous.source_id = changed.source_id
+    union
+    select name_key, region_code from gone
+
+),
+
+mentions as (
+
+    select * from changed
+    union
+    select all_mentions.*
+    from all_mentions
+    left semi join touched_blocks
+        on all_mentions.name_key = touched_blocks.name_key
+        and all_mentions.region_code = touched_blocks.region_code
+
+),
+{% else %}
+mentions as (
+
+    select * from all_mentions
+
+),
+{% endif %}
 
 uscc_profiles as (
 
@@ -84,7 +160,10 @@ resolved as (
             when chosen.uscc is not null then 'name_region'
             when mentions.name_key is not null and mentions.region_code is not null then 'name_region_only'
             else 'unresolved'
-        end as match_reason
+        end as match_reason,
+        mentions.name_key,
+        mentions.region_code,
+        mentions.source_ingested_at
     from mentions
     left join chosen
         on mentions.source_model = chosen.source_model
@@ -99,8 +178,25 @@ final as (
         source_id,
         coalesce({{ entity_key('anchor') }}, {{ unknown_entity_key() }}) as entity_key,
         anchor,
-        match_reason
+        match_reason,
+        name_key,
+        region_code,
+        source_ingested_at
     from resolved
+    {%- if is_incremental() and target.name == 'local' %}
+    union all
+    -- tombstones: delete the rows of mentions that are gone (incremental_delete_when)
+    select
+        source_model,
+        source_id,
+        cast(null as string) as entity_key,
+        cast(null as string) as anchor,
+        cast(null as string) as match_reason,
+        name_key,
+        region_code,
+        source_ingested_at
+    from gone
+    {%- endif %}
 
 )
 
