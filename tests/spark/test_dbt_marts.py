@@ -413,20 +413,20 @@ def test_supervision_chain_is_time_ordered_per_entity(built: DbtSummary, lake: S
 def test_a_second_build_adds_a_version_and_keeps_history(
     built: DbtSummary, spark: SparkSession, lake: Settings
 ) -> None:
-    path = lake.table_path("gold", "dim_entities")
+    path = lake.table_path("gold", "fct_inspections")
     before = DeltaTable(str(path)).version()
-    again = run_dbt(["build"], lake, select=["dim_entities"], spark=spark)
-    assert again.success and again.models == {"dim_entities": "success"}
+    again = run_dbt(["build"], lake, select=["fct_inspections"], spark=spark)
+    assert again.success and again.models == {"fct_inspections": "success"}
     table = DeltaTable(str(path))
     assert table.version() == before + 1
     history = table.history()
     assert history[0]["operation"] == "CREATE OR REPLACE TABLE"  # the rebuild
     assert history[1]["operation"] == "CREATE TABLE"  # the first build created it
-    assert table.metadata().description.startswith("监管对象维表")
+    assert table.metadata().description.startswith("行政检查事实")
     old = DeltaTable(str(path), version=before).to_pyarrow_table()
     assert old.num_rows == table.to_pyarrow_table().num_rows
     # analysts query the same table by name
-    assert spark.sql("select count(*) from global_temp.dim_entities").first()[0] == old.num_rows
+    assert spark.sql("select count(*) from global_temp.fct_inspections").first()[0] == old.num_rows
 
 
 def test_an_incremental_day_merges_new_and_redelivered_events(
@@ -538,8 +538,9 @@ def test_registration_status_history_is_scd2_and_recomputed_for_changed_enterpri
 
 
 def staged(settings: Settings, model: str) -> list[tuple[Any, ...]]:
-    """A staging table's rows, sorted (to compare an incremental build with a full one)."""
-    table = DeltaTable(str(settings.table_path("silver", model))).to_pyarrow_table()
+    """A silver or gold table's rows, sorted (to compare an incremental build with a full one)."""
+    layer = "gold" if model.startswith(("dim_", "fct_", "rpt_")) else "silver"
+    table = DeltaTable(str(settings.table_path(layer, model))).to_pyarrow_table()
     return sorted(tuple(str(v) for v in row.values()) for row in table.to_pylist())
 
 
@@ -593,7 +594,7 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
         ],
         day=day4,
     )
-    selection = [model, f"{model}_versions", "int_entity_mentions", "int_entities_resolved"]
+    selection = [model, f"{model}_versions", "int_entity_mentions", "int_entities_resolved", "dim_entities"]
     before = DeltaTable(path).version()
     again = run_dbt(["build"], lake, logical_date=day4, select=selection, spark=spark)
     assert again.success, again.as_dict()
@@ -607,8 +608,12 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
     assert latest["P-A"]["registration_status_code"] == "4"  # still day 2's version
     assert latest["P-B"]["registration_status_code"] == "2" and latest["P-C"]["logical_date"] == day4
     # The mentions merge only the new staging rows: C and E are mentioned, B (now naming nobody) no longer is.
-    for name in ("int_entity_mentions", "int_entities_resolved"):
-        assert DeltaTable(str(lake.table_path("silver", name))).history(1)[0]["operation"] == "WRITE"
+    for layer, name in (
+        ("silver", "int_entity_mentions"),
+        ("silver", "int_entities_resolved"),
+        ("gold", "dim_entities"),
+    ):
+        assert DeltaTable(str(lake.table_path(layer, name))).history(1)[0]["operation"] == "WRITE"
     named = {r["source_id"] for r in rows(lake, "silver", "int_entity_mentions")
              if r["source_model"] == model}  # fmt: skip
     assert named == {"P-A", "P-C", "P-E"}
@@ -617,6 +622,12 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
     assert (model, "P-B") not in resolved
     shop = resolved[("stg_actions__inspections", "JC-3")]
     assert shop["anchor"] == f"uscc:{USCC_E}" and shop["match_reason"] == "name_region"
+    # The entities their mentions changed are recomputed: E has its registration and JC-3, the name-only
+    # party JC-3 was is gone, C is new.
+    entities = {r["anchor"]: r for r in rows(lake, "gold", "dim_entities")}
+    assert entities[f"uscc:{USCC_E}"]["mention_count"] >= 2 and entities[f"uscc:{USCC_E}"]["is_registered"]
+    assert "name:某某小吃店|420102" not in entities
+    assert {r["entity_name"]: r["entity_type"] for r in entities.values()}["武汉戊己超市"] == "enterprise"
     incremental = {name: staged(lake, name) for name in selection}
 
     # Nothing new in bronze: the build leaves the table as it is.

@@ -22,11 +22,14 @@
         ingested_at as source_ingested_at
     from {{ ref(model_name) }}
     {%- if is_incremental() %}
-    where ingested_at > (
-        select coalesce(max(source_ingested_at), timestamp'1900-01-01 00:00:00')
+    -- the same aggregate in every branch: Spark computes it once (exchange reuse)
+    left join (
+        select source_model as mentioned_model, max(source_ingested_at) as mentioned_until
         from {{ this }}
-        where source_model = '{{ model_name }}'
-    )
+        group by source_model
+    ) as watermarks
+        on watermarks.mentioned_model = '{{ model_name }}'
+    where watermarks.mentioned_until is null or ingested_at > watermarks.mentioned_until
     {%- endif %}
 {%- endmacro %}
 
@@ -38,4 +41,17 @@
 {#- The key of the unknown member of dim_entities (unresolvable references point here). -#}
 {% macro unknown_entity_key() -%}
   '0000000000000000'
+{%- endmacro %}
+
+
+{#-
+  The hash of a mention's USCC profile (USCC, address key, legal representative token) when it is one — a valid
+  USCC in a usable (name key, region) block — else null. Unanchored mentions of a block are resolved against its
+  profiles, so an incremental resolution redoes a block only when a profile in it appeared, went or changed.
+-#}
+{% macro uscc_profile_hash(relation) -%}
+  case
+    when {{ relation }}.has_valid_uscc and {{ relation }}.name_key is not null and {{ relation }}.region_code is not null
+      then xxhash64({{ relation }}.uscc, {{ relation }}.address_key, {{ relation }}.legal_rep_token)
+  end
 {%- endmacro %}

@@ -8,11 +8,11 @@
 --      candidate, or the one whose address or legal representative token also agrees, gives its USCC;
 --   3. otherwise the entity is known only by name + region (an unregistered or unresolvable party);
 --   4. no usable name or region: the unknown member.
--- A mention's resolution depends only on itself and on the parties known by a valid USCC in its block (the same
--- name key + region). Incremental: a nightly build resolves again only the mentions that changed since (newer
--- source_ingested_at per source model) and every mention of a block such a change enters or leaves; mentions
--- that are gone get a row without entity_key, which deletes theirs (locally: incremental_delete_when). The rows
--- equal a full rebuild's.
+-- A mention's resolution depends only on itself and on the USCC profiles of its block (the same name key +
+-- region). Incremental: a nightly build resolves again only the mentions that changed since (newer
+-- source_ingested_at per source model) and the unanchored mentions of every block where a USCC profile appeared,
+-- went or changed (profile_hash); mentions that are gone get a row without entity_key, which deletes theirs
+-- (locally: incremental_delete_when). The rows equal a full rebuild's.
 with
 
 all_mentions as (
@@ -24,7 +24,7 @@ all_mentions as (
 {% if is_incremental() %}
 previous as (
 
-    select source_model, source_id, name_key, region_code, source_ingested_at from {{ this }}
+    select source_model, source_id, name_key, region_code, profile_hash, source_ingested_at from {{ this }}
 
 ),
 
@@ -55,23 +55,42 @@ gone as (
 
 ),
 
+profile_changes as (
+
+    -- changed mentions whose USCC profile (or its block) is not what it was
+    select
+        changed.name_key,
+        changed.region_code,
+        {{ uscc_profile_hash('changed') }} as profile_hash,
+        previous.name_key as previous_name_key,
+        previous.region_code as previous_region_code,
+        previous.profile_hash as previous_profile_hash
+    from changed
+    left join previous
+        on changed.source_model = previous.source_model
+        and changed.source_id = previous.source_id
+    where not (
+        {{ uscc_profile_hash('changed') }} <=> previous.profile_hash
+        and changed.name_key <=> previous.name_key
+        and changed.region_code <=> previous.region_code
+    )
+
+),
+
 touched_blocks as (
 
-    -- the blocks changed mentions are in now, and the blocks changed or gone mentions were in before
-    select name_key, region_code from changed
+    -- the blocks whose set of USCC profiles may have changed
+    select name_key, region_code from profile_changes where profile_hash is not null
     union
-    select previous.name_key, previous.region_code
-    from previous
-    left semi join changed
-        on previous.source_model = changed.source_model
-        and previous.source_id = changed.source_id
+    select previous_name_key, previous_region_code from profile_changes where previous_profile_hash is not null
     union
-    select name_key, region_code from gone
+    select name_key, region_code from gone where profile_hash is not null
 
 ),
 
 mentions as (
 
+    -- the changed mentions, and the unanchored mentions of touched blocks
     select * from changed
     union
     select all_mentions.*
@@ -79,10 +98,35 @@ mentions as (
     left semi join touched_blocks
         on all_mentions.name_key = touched_blocks.name_key
         and all_mentions.region_code = touched_blocks.region_code
+    where not all_mentions.has_valid_uscc
+
+),
+
+profiled_blocks as (
+
+    select distinct name_key, region_code
+    from mentions
+    where not has_valid_uscc and name_key is not null and region_code is not null
+
+),
+
+profile_sources as (
+
+    select all_mentions.*
+    from all_mentions
+    left semi join profiled_blocks
+        on all_mentions.name_key = profiled_blocks.name_key
+        and all_mentions.region_code = profiled_blocks.region_code
 
 ),
 {% else %}
 mentions as (
+
+    select * from all_mentions
+
+),
+
+profile_sources as (
 
     select * from all_mentions
 
@@ -92,7 +136,7 @@ mentions as (
 uscc_profiles as (
 
     select distinct uscc, name_key, region_code, address_key, legal_rep_token
-    from mentions
+    from profile_sources
     where has_valid_uscc and name_key is not null and region_code is not null
 
 ),
@@ -163,6 +207,7 @@ resolved as (
         end as match_reason,
         mentions.name_key,
         mentions.region_code,
+        {{ uscc_profile_hash('mentions') }} as profile_hash,
         mentions.source_ingested_at
     from mentions
     left join chosen
@@ -181,6 +226,7 @@ final as (
         match_reason,
         name_key,
         region_code,
+        profile_hash,
         source_ingested_at
     from resolved
     {%- if is_incremental() and target.name == 'local' %}
@@ -194,6 +240,7 @@ final as (
         cast(null as string) as match_reason,
         name_key,
         region_code,
+        profile_hash,
         source_ingested_at
     from gone
     {%- endif %}
