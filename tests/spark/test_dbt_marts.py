@@ -33,7 +33,6 @@ DAY1 = dt.date(2026, 11, 2)
 DAY2 = dt.date(2026, 11, 3)
 USCC_A = make_uscc("9", "1", "420102", "MA4K0001")
 USCC_B = make_uscc("9", "1", "420103", "MA4K0002")
-USCC_E = make_uscc("9", "2", "420102", "MA4K0005")
 USCC_A_TYPO = USCC_A[:-1] + ("0" if USCC_A[-1] != "0" else "1")  # a wrong check character
 CHECKLIST = "420000000000000101"
 ITEM = "42000000000001"
@@ -413,20 +412,20 @@ def test_supervision_chain_is_time_ordered_per_entity(built: DbtSummary, lake: S
 def test_a_second_build_adds_a_version_and_keeps_history(
     built: DbtSummary, spark: SparkSession, lake: Settings
 ) -> None:
-    path = lake.table_path("gold", "fct_inspections")
+    path = lake.table_path("gold", "dim_entities")
     before = DeltaTable(str(path)).version()
-    again = run_dbt(["build"], lake, select=["fct_inspections"], spark=spark)
-    assert again.success and again.models == {"fct_inspections": "success"}
+    again = run_dbt(["build"], lake, select=["dim_entities"], spark=spark)
+    assert again.success and again.models == {"dim_entities": "success"}
     table = DeltaTable(str(path))
     assert table.version() == before + 1
     history = table.history()
     assert history[0]["operation"] == "CREATE OR REPLACE TABLE"  # the rebuild
     assert history[1]["operation"] == "CREATE TABLE"  # the first build created it
-    assert table.metadata().description.startswith("行政检查事实")
+    assert table.metadata().description.startswith("监管对象维表")
     old = DeltaTable(str(path), version=before).to_pyarrow_table()
     assert old.num_rows == table.to_pyarrow_table().num_rows
     # analysts query the same table by name
-    assert spark.sql("select count(*) from global_temp.fct_inspections").first()[0] == old.num_rows
+    assert spark.sql("select count(*) from global_temp.dim_entities").first()[0] == old.num_rows
 
 
 def test_an_incremental_day_merges_new_and_redelivered_events(
@@ -538,9 +537,8 @@ def test_registration_status_history_is_scd2_and_recomputed_for_changed_enterpri
 
 
 def staged(settings: Settings, model: str) -> list[tuple[Any, ...]]:
-    """A silver or gold table's rows, sorted (to compare an incremental build with a full one)."""
-    layer = "gold" if model.startswith(("dim_", "fct_", "rpt_")) else "silver"
-    table = DeltaTable(str(settings.table_path(layer, model))).to_pyarrow_table()
+    """A staging table's rows, sorted (to compare an incremental build with a full one)."""
+    table = DeltaTable(str(settings.table_path("silver", model))).to_pyarrow_table()
     return sorted(tuple(str(v) for v in row.values()) for row in table.to_pylist())
 
 
@@ -558,16 +556,8 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
         std,
         "enterprises",
         [
-            # a newer version of B that names nobody (no USCC, a placeholder name), a new enterprise C, and an
-            # older late version of A (must not win)
-            {
-                **base,
-                "entity_pripid": "P-B",
-                "uscc": None,
-                "party_name": "未知",
-                "registration_status_code": "2",
-                "updated_at": at(day4),
-            },
+            # a newer version of B, a new enterprise C, and an older late version of A (must not win)
+            {**base, "entity_pripid": "P-B", "registration_status_code": "2", "updated_at": at(day4)},
             {
                 **base,
                 "entity_pripid": "P-C",
@@ -582,19 +572,10 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
                 "registration_status_code": "3",
                 "updated_at": at(DAY1, 9),
             },
-            # E registers under the name and region inspection JC-3 gave (until now a party known by name only)
-            {
-                **base,
-                "entity_pripid": "P-E",
-                "uscc": USCC_E,
-                "party_name": "某某小吃店",
-                "region_code": "420102",
-                "updated_at": at(day4),
-            },
         ],
         day=day4,
     )
-    selection = [model, f"{model}_versions", "int_entity_mentions", "int_entities_resolved", "dim_entities"]
+    selection = [model, f"{model}_versions"]
     before = DeltaTable(path).version()
     again = run_dbt(["build"], lake, logical_date=day4, select=selection, spark=spark)
     assert again.success, again.as_dict()
@@ -604,30 +585,9 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
     assert commit["operation"] == "WRITE"  # built from the feed (overwrite), not CREATE OR REPLACE
     assert json.loads(commit["userMetadata"]) == {"bronze_version": bronze.version()}
     latest = {r["entity_pripid"]: r for r in rows(lake, "silver", model)}
-    assert sorted(latest) == ["P-A", "P-B", "P-C", "P-E"]
+    assert sorted(latest) == ["P-A", "P-B", "P-C"]
     assert latest["P-A"]["registration_status_code"] == "4"  # still day 2's version
     assert latest["P-B"]["registration_status_code"] == "2" and latest["P-C"]["logical_date"] == day4
-    # The mentions merge only the new staging rows: C and E are mentioned, B (now naming nobody) no longer is.
-    for layer, name in (
-        ("silver", "int_entity_mentions"),
-        ("silver", "int_entities_resolved"),
-        ("gold", "dim_entities"),
-    ):
-        assert DeltaTable(str(lake.table_path(layer, name))).history(1)[0]["operation"] == "WRITE"
-    named = {r["source_id"] for r in rows(lake, "silver", "int_entity_mentions")
-             if r["source_model"] == model}  # fmt: skip
-    assert named == {"P-A", "P-C", "P-E"}
-    # The resolution is redone for the blocks the changes touched: JC-3, itself unchanged, now resolves to E.
-    resolved = {(r["source_model"], r["source_id"]): r for r in rows(lake, "silver", "int_entities_resolved")}
-    assert (model, "P-B") not in resolved
-    shop = resolved[("stg_actions__inspections", "JC-3")]
-    assert shop["anchor"] == f"uscc:{USCC_E}" and shop["match_reason"] == "name_region"
-    # The entities their mentions changed are recomputed: E has its registration and JC-3, the name-only
-    # party JC-3 was is gone, C is new.
-    entities = {r["anchor"]: r for r in rows(lake, "gold", "dim_entities")}
-    assert entities[f"uscc:{USCC_E}"]["mention_count"] >= 2 and entities[f"uscc:{USCC_E}"]["is_registered"]
-    assert "name:某某小吃店|420102" not in entities
-    assert {r["entity_name"]: r["entity_type"] for r in entities.values()}["武汉戊己超市"] == "enterprise"
     incremental = {name: staged(lake, name) for name in selection}
 
     # Nothing new in bronze: the build leaves the table as it is.
@@ -648,22 +608,19 @@ def test_staging_is_rebuilt_when_bronze_rows_were_deleted(
     model = "stg_complaints__hotline_work_orders"
     bronze = LakeTable(lake.table_path("bronze", "hotline_work_orders"))
     keys = {r["work_order_no"] for r in rows(lake, "silver", model)}
-    mentioned = {
-        r["source_id"] for r in rows(lake, "silver", "int_entity_mentions") if r["source_model"] == model
-    }
-    gone = sorted(keys & mentioned)[0]
+    gone = sorted(keys)[0]
     bronze.delete(f"work_order_no = '{gone}'")  # e.g. a rerun that replaced a batch without this row
     exposed = expose_lake_tables(spark, lake, std)
     changes = expose_bronze_changes(spark, lake, std, exposed.bronze_versions)
     assert model not in changes.pending
     assert "deleted or rewrote rows" in changes.rebuilt[model] and model in changes.replaced
-    again = run_dbt(["build"], lake, select=[model, "int_entity_mentions"], spark=spark)
+    # fct_complaint_events is incremental and reads the work orders through the complaint dedup: an increment
+    # would keep what the gone order linked, so it is rebuilt in full too
+    downstream = ["int_complaints_unioned", "int_complaints_deduplicated", "fct_complaint_events"]
+    again = run_dbt(["build"], lake, select=[model, *downstream], spark=spark)
     assert again.success, again.as_dict()
-    for name in (model, "int_entity_mentions"):  # the mentions read it: an increment would keep the gone row
-        assert DeltaTable(str(lake.table_path("silver", name))).history(1)[0]["operation"] == (
+    for layer, name in (("silver", model), ("gold", "fct_complaint_events")):
+        assert DeltaTable(str(lake.table_path(layer, name))).history(1)[0]["operation"] == (
             "CREATE OR REPLACE TABLE"
         )
     assert {r["work_order_no"] for r in rows(lake, "silver", model)} == keys - {gone}
-    assert (model, gone) not in {
-        (r["source_model"], r["source_id"]) for r in rows(lake, "silver", "int_entity_mentions")
-    }

@@ -4,8 +4,7 @@
   A staging model (meta `bronze_table`) is incremental only when the runner could expose what bronze received
   since the model's last build (var `lake_bronze_changes`, see jianguan.marts.dbt_run.expose_bronze_changes);
   otherwise — first build, bronze rewritten or its old commits cleaned up — it is rebuilt in full. Any other
-  lake_incremental model is rebuilt in full when it reads a staging model rebuilt over its rows, or when its table
-  lacks a column the model documents (built by an older version of the model).
+  lake_incremental model is rebuilt in full when it reads a staging model rebuilt over its rows.
 -#}
 {% macro is_incremental() -%}
   {%- if not execute -%}
@@ -15,10 +14,8 @@
       {{ return(false) }}
     {%- elif bronze_table_of(model) -%}
       {{ return(model.alias in var('lake_bronze_changes', {})) }}
-    {%- elif lake_depends_on_replaced_staging(model) -%}
-      {{ return(false) }}
     {%- else -%}
-      {{ return(not lake_lacks_documented_columns(model)) }}
+      {{ return(not lake_depends_on_replaced_staging(model)) }}
     {%- endif -%}
   {%- else -%}
     {%- set relation = adapter.get_relation(this.database, this.schema, this.table) -%}
@@ -40,21 +37,6 @@
   {%- set targets = [] -%}
   {%- for name in replaced -%}{%- do targets.append('model.' ~ project_name ~ '.' ~ name) -%}{%- endfor -%}
   {{ return(lake_reaches(node.depends_on.nodes, targets)) }}
-{%- endmacro %}
-
-
-{#-
-  Whether the model's table lacks a column its YAML documents: the table was built by an older version of the
-  model (an incremental SQL would read columns `this` does not have), so it is rebuilt in full once.
--#}
-{% macro lake_lacks_documented_columns(node) -%}
-  {%- set documented = node.columns.keys() | list -%}
-  {%- if not documented -%}{{ return(false) }}{%- endif -%}
-  {%- set existing = run_query('describe global_temp.`' ~ node.alias ~ '`').columns[0].values() | list -%}
-  {%- for name in documented -%}
-    {%- if name not in existing -%}{{ return(true) }}{%- endif -%}
-  {%- endfor -%}
-  {{ return(false) }}
 {%- endmacro %}
 
 

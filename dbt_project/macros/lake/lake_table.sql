@@ -35,9 +35,7 @@
       and the new input; INSERT OVERWRITE (an overwrite commit, same schema) — the staging models;
     * `merge` (needs `unique_key`): the table is rewritten as (current rows whose key is not in the new rows)
       UNION ALL (new rows) — an overwrite commit. The expensive part (reading bronze, standardising) only runs
-      over the new rows; the rewrite is a copy of the mart. With `incremental_delete_when` (a predicate over
-      the new rows), a new row matching it deletes the current row of its key and is not kept itself: how an
-      increment says a record is gone (e.g. a source record that no longer names a party).
+      over the new rows; the rewrite is a copy of the mart.
   The new rows are computed once (cached) for the merge. A first run or `--full-refresh` rebuilds the table as
   lake_table does; so does a staging model whose columns no longer match schemas/ (the runner's plan). Another
   model whose columns changed needs `--full-refresh`: the overwrite and append keep the table's schema.
@@ -74,7 +72,6 @@
       {%- endif -%}
       {%- set keys = [unique_key] if unique_key is string else unique_key -%}
       {%- set increment = identifier ~ '__dbt_increment' -%}
-      {%- set delete_when = config.get('incremental_delete_when') -%}
       {%- do run_query('cache table ' ~ increment ~ ' as ' ~ sql) -%}
       {%- set merged -%}
         select current_rows.* from global_temp.{{ identifier }} as current_rows
@@ -82,7 +79,6 @@
           on {% for key in keys %}current_rows.`{{ key }}` <=> new_rows.`{{ key }}`{% if not loop.last %} and {% endif %}{% endfor %}
         union all
         select * from {{ increment }}
-        {%- if delete_when %} where not coalesce({{ delete_when }}, false){% endif %}
       {%- endset -%}
       {{ lake_write(identifier, path, merged, 'overwrite', none, user_metadata) }}
       {%- do run_query('uncache table if exists ' ~ increment) -%}

@@ -1,11 +1,4 @@
-{{ config(materialized=('lake_view' if var('lake_views_only', false) else 'lake_incremental') if target.name == 'local' else 'incremental',
-          unique_key=['source_model', 'source_id'], incremental_strategy='merge',
-          incremental_delete_when='uscc is null and name_key is null') }}
 -- Every place a party is named across the eight libraries, one row per (source model, source record).
--- Incremental: a nightly build reads only the staging rows ingested since (macro entity_mention) and merges them
--- by (source_model, source_id); a record whose new version names nobody deletes its mention (locally:
--- incremental_delete_when). A staging model rebuilt over its rows (bronze rows deleted …) makes this a full
--- rebuild (is_incremental, lake_depends_on_replaced_staging).
 with
 
 mentions as (
@@ -82,14 +75,10 @@ final as (
         legal_rep_token,
         is_registry,
         entity_type,
-        registration_status_code,
-        source_ingested_at
+        registration_status_code
     from mentions
-    {%- if not (is_incremental() and target.name == 'local') %}
-    -- a mention that names nobody (no code, no name or only a placeholder such as 未知商家) is no entity; in an
-    -- increment such rows stay, to delete the record's earlier mention (incremental_delete_when)
+    -- a mention that names nobody (no code, no name or only a placeholder such as 未知商家) is no entity
     where uscc is not null or {{ party_name_key('party_name') }} is not null
-    {%- endif %}
 
 )
 

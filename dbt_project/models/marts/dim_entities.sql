@@ -1,60 +1,13 @@
-{{ config(materialized=('lake_view' if var('lake_views_only', false) else 'lake_incremental') if target.name == 'local' else 'incremental',
-          unique_key='entity_key', incremental_strategy='merge', incremental_delete_when='anchor is null') }}
 -- One row per real party (enterprise, individual business, other legal person, or a party known only by name +
 -- region) across every library, plus the unknown member. entity_key is a hash of the anchor, so it is stable.
--- An entity's row is a function of its mentions. mention_fingerprint (bit_xor of a hash per mention: source
--- record, its ingested_at, match reason) changes whenever one of them is added, removed, changed or attached
--- differently. Incremental: only entities whose fingerprint differs from the table's are recomputed; entities
--- no mention names any more are deleted (locally: incremental_delete_when); the unknown member stays.
 with
 
-all_resolved as (
+resolved as (
 
     select * from {{ ref('int_entities_resolved') }}
     where anchor is not null
 
 ),
-
-fingerprints as (
-
-    select
-        entity_key,
-        bit_xor(xxhash64(source_model, source_id, source_ingested_at, match_reason)) as mention_fingerprint
-    from all_resolved
-    group by entity_key
-
-),
-
-{% if is_incremental() %}
-changed_entities as (
-
-    select
-        coalesce(fingerprints.entity_key, current_entities.entity_key) as entity_key,
-        fingerprints.entity_key is null as is_gone
-    from fingerprints
-    full outer join (
-        select entity_key, mention_fingerprint from {{ this }}
-        where entity_key <> {{ unknown_entity_key() }}
-    ) as current_entities
-        on fingerprints.entity_key = current_entities.entity_key
-    where not (fingerprints.mention_fingerprint <=> current_entities.mention_fingerprint)
-
-),
-
-resolved as (
-
-    select all_resolved.*
-    from all_resolved
-    left semi join changed_entities on all_resolved.entity_key = changed_entities.entity_key
-
-),
-{% else %}
-resolved as (
-
-    select * from all_resolved
-
-),
-{% endif %}
 
 mentions as (
 
@@ -128,11 +81,9 @@ entities as (
         profiles.is_registered,
         profiles.mention_count,
         profiles.source_models,
-        profiles.match_reasons,
-        fingerprints.mention_fingerprint
+        profiles.match_reasons
     from profiles
     left join preferred_names on profiles.entity_key = preferred_names.entity_key
-    left join fingerprints on profiles.entity_key = fingerprints.entity_key
 
 ),
 
@@ -149,8 +100,7 @@ unknown_member as (
         false as is_registered,
         cast(0 as bigint) as mention_count,
         cast(null as string) as source_models,
-        'unresolved' as match_reasons,
-        cast(null as bigint) as mention_fingerprint
+        'unresolved' as match_reasons
 
 ),
 
@@ -158,28 +108,7 @@ final as (
 
     select * from entities
     union all
-    {%- if is_incremental() and target.name == 'local' %}
-    -- tombstones of the entities no mention names any more (incremental_delete_when: anchor is null)
-    select
-        entity_key,
-        cast(null as string) as anchor,
-        cast(null as string) as uscc,
-        cast(null as string) as entity_name,
-        cast(null as string) as region_code,
-        cast(null as string) as entity_type,
-        cast(null as string) as registration_status_code,
-        cast(null as boolean) as is_registered,
-        cast(null as bigint) as mention_count,
-        cast(null as string) as source_models,
-        cast(null as string) as match_reasons,
-        cast(null as bigint) as mention_fingerprint
-    from changed_entities
-    where is_gone
-    {%- elif is_incremental() %}
-    select * from unknown_member where false
-    {%- else %}
     select * from unknown_member
-    {%- endif %}
 
 )
 
