@@ -16,7 +16,7 @@ pytestmark = pytest.mark.spark
 
 SCHEMA = pa.schema(
     [
-        pa.field("action_code", pa.string(), nullable=False),
+        pa.field("action_code", pa.string(), nullable=False, metadata={"comment": "行为编码 (the 'code')"}),
         pa.field("day", pa.string()),
         pa.field("check_count", pa.int64()),
         pa.field("level", pa.int16()),
@@ -51,8 +51,9 @@ def rows(start: int, count: int, day: str | None) -> pa.Table:
     )
 
 
-def described(frame: DataFrame) -> list[tuple[str, str]]:
-    return [(field.name, field.dataType.simpleString()) for field in frame.schema.fields]
+def described(frame: DataFrame) -> list[tuple[str, str, str | None]]:
+    """Name, type and comment of every column."""
+    return [(f.name, f.dataType.simpleString(), f.metadata.get("comment")) for f in frame.schema.fields]
 
 
 def same_rows(left: DataFrame, right: DataFrame) -> bool:
@@ -82,6 +83,7 @@ def test_native_read_gives_the_snapshot_rows_and_columns(
     native = native_scan.read_snapshot(spark, str(path))
     delta = through_delta(spark, path)
     assert described(native) == described(delta)
+    assert described(native)[0] == ("action_code", "string", "行为编码 (the 'code')")
     assert native.count() == 70
     assert same_rows(native, delta)
     # Columns pruned and filters pushed: the plan is Spark's Parquet scan, not the Python source.

@@ -18,12 +18,10 @@
   Incremental (`is_incremental()`, the model's table exists): only the bronze rows delivered since the model's
   last build are standardised — locally the bronze change feed the runner exposes as
   `global_temp.<model>__bronze_changes` (jianguan.marts.dbt_run.expose_bronze_changes), on a cluster the rows
-  ingested after the model's newest `ingested_at`. They are ranked together with the model's current rows of
-  the keys they touch (the winners of every earlier version), so a late delivery of an older version does not
-  replace a newer one; the current rows of untouched keys are kept as they are (two joins against the touched
-  keys, which Spark broadcasts: the whole table is not shuffled). The select gives the whole new table, equal to
-  a full rebuild's, computed from the current table instead of every version in bronze (incremental_strategy
-  insert_overwrite locally; merge by the grain on a cluster).
+  ingested after the model's newest `ingested_at`. They are ranked together with the model's current rows (the
+  winners of every earlier version), so a late delivery of an older version does not replace a newer one, and
+  the select gives the whole new table — equal to a full rebuild's, computed from the current table instead of
+  every version in bronze (incremental_strategy insert_overwrite locally; merge by the grain on a cluster).
 -#}
 {% macro stage_bronze(source_name, table_name, versions=false) -%}
   {%- set relation = source(source_name, table_name) -%}
@@ -89,29 +87,15 @@ standardised as (
 
 ),
 
-{%- if incremental %}
-
-touched as (
-
-    -- the grain values the new versions touch
-    select distinct {% for key in grain %}`{{ key }}`{% if not loop.last %}, {% endif %}{% endfor %}
-    from standardised
-
-),
-{%- endif %}
-
 candidates as (
 
     select {% for name in output %}`{{ name }}`, {% endfor %}source_row_number
     from standardised
     {%- if incremental %}
     union all
-    -- the model's current rows of the touched keys (the winners of all earlier versions) compete with the new
-    -- versions; the other current rows are kept as they are (final)
-    select {% for name in output %}current_rows.`{{ name }}`, {% endfor %}cast(null as bigint) as source_row_number
-    from {{ this }} as current_rows
-    left semi join touched
-        on {% for key in grain %}current_rows.`{{ key }}` <=> touched.`{{ key }}`{% if not loop.last %} and {% endif %}{% endfor %}
+    -- the model's current rows (the winners of all earlier versions) compete with the new versions
+    select {% for name in output %}`{{ name }}`, {% endfor %}cast(null as bigint) as source_row_number
+    from {{ this }}
     {%- endif %}
 
 ),
@@ -141,13 +125,6 @@ final as (
     {%- endfor %}
     from ranked
     where _version_rank = 1
-    {%- if incremental %}
-    union all
-    select {% for name in output %}current_rows.`{{ name }}`{% if not loop.last %}, {% endif %}{% endfor %}
-    from {{ this }} as current_rows
-    left anti join touched
-        on {% for key in grain %}current_rows.`{{ key }}` <=> touched.`{{ key }}`{% if not loop.last %} and {% endif %}{% endfor %}
-    {%- endif %}
 
 )
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
-from pyspark.sql.types import StructType
+from pyspark.sql.types import StructField, StructType
 
 from jianguan.errors import StorageError
 from jianguan.lake.schema import schema_json
@@ -111,9 +111,21 @@ def plan_scan(path: str, version: int | None = None) -> SnapshotScan:
     )
 
 
+def _spark_string(text: str) -> str:
+    """A Spark SQL string literal (backslash escapes; a newline becomes a space)."""
+    escaped = text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", " ")
+    return f"'{escaped}'"
+
+
 def columns_ddl(schema: StructType) -> str:
-    """``schema`` as the column list of a ``CREATE VIEW v (<columns>) USING …`` statement."""
-    return ", ".join(f"`{field.name}` {field.dataType.simpleString()}" for field in schema.fields)
+    """``schema`` as the column list of a ``CREATE VIEW v (<columns>) USING …`` statement, comments kept."""
+
+    def column(field: StructField) -> str:
+        comment = (field.metadata or {}).get("comment")
+        described = f" COMMENT {_spark_string(str(comment))}" if comment else ""
+        return f"`{field.name}` {field.dataType.simpleString()}{described}"
+
+    return ", ".join(column(field) for field in schema.fields)
 
 
 def empty_select(schema: StructType) -> str:
@@ -137,7 +149,7 @@ def read_scan(spark: SparkSession, scan: SnapshotScan) -> DataFrame:
         )
         return spark.read.format("delta").option("versionAsOf", scan.version).load(scan.uri)
     if not scan.files:
-        return spark.sql(empty_select(scan.schema))
+        return spark.createDataFrame([], scan.schema)
     order = [field.name for field in scan.schema.fields]
     if not scan.partition_columns:
         return spark.read.schema(scan.schema).parquet(*(entry.path for entry in scan.files)).select(*order)

@@ -125,11 +125,11 @@ class ExposedTables:
 def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -> ExposedTables:
     """Create ``global_temp.<table>`` over every Delta table of the exposed layers.
 
-    Every view reads one snapshot, the latest now — through Spark's Parquet reader where it can
+    Every view reads one snapshot, the latest now, through Spark's Parquet reader where it can
     (:mod:`jianguan.lake.native_scan`), else the ``delta`` data source; the bronze versions read are returned
-    (the staging models record them). Bronze tables of the standard that do
-    not exist yet get an empty view with their schema (fields, tokens, lineage) — a source dbt can read, which
-    keeps the staging layer complete when a feed has not arrived.
+    (the staging models record them). Bronze tables of the standard that do not exist yet get an empty view
+    with their schema (fields, tokens, lineage) — a source dbt can read, which keeps the staging layer complete
+    when a feed has not arrived.
     """
     from jianguan.lake import native_scan
     from jianguan.spec.render.schemas import REJECTED_SUFFIX, bronze_spark_schema, spark_schema_of
