@@ -167,10 +167,6 @@ def expose(spark: SparkSession, path: str, name: str, version: int | None = None
     return scan
 
 
-class DeltaScanPartition(InputPartition):
-    pass
-
-
 class DeltaScanSource(DataSource):
     """``delta_scan``: one row telling SQL how to read a Delta snapshot with Spark's Parquet reader.
 
@@ -200,7 +196,7 @@ class DeltaScanReader(DataSourceReader):
         self.version = version
 
     def partitions(self) -> list[InputPartition]:
-        return [DeltaScanPartition(None)]
+        return [InputPartition(None)]  # one row: the scan of the whole snapshot
 
     def read(self, partition: InputPartition) -> Iterator[tuple[str | None, str, str | None]]:
         scan = plan_scan(self.path, self.version)
