@@ -601,6 +601,48 @@ def test_staging_is_incremental_over_the_bronze_change_feed_and_equals_a_full_re
     assert {name: staged(lake, name) for name in selection} == incremental
 
 
+def test_an_incremental_staging_build_rewrites_only_the_files_holding_its_keys(
+    built: DbtSummary, spark: SparkSession, lake: Settings
+) -> None:
+    std = load_standard(lake.schemas_root)
+    model = "stg_objects__enterprises"
+    table = LakeTable(lake.table_path("silver", model))
+    base = {"uscc": None, "region_code": "420103"}
+    day5, day6 = DAY2 + dt.timedelta(days=3), DAY2 + dt.timedelta(days=4)
+
+    def build(day: dt.date) -> set[str]:
+        before = {entry.path for entry in table.files()}
+        summary = run_dbt(["build"], lake, logical_date=day, select=[model], spark=spark)
+        assert summary.success, summary.as_dict()
+        return before
+
+    # New keys only: an append — every earlier file stays, one file is added.
+    write_bronze(lake, std, "enterprises", [
+        {**base, "entity_pripid": "P-D", "party_name": "武汉庚辛商行", "updated_at": at(day5)},
+    ], day=day5)  # fmt: skip
+    old_files = build(day5)
+    files = {entry.path for entry in table.files()}
+    assert old_files < files and len(files - old_files) == 1
+    (d_file,) = files - old_files
+
+    # A newer version of D and a late, older version of it: only D's file is rewritten, the newer one wins.
+    write_bronze(lake, std, "enterprises", [
+        {**base, "entity_pripid": "P-D", "party_name": "武汉庚辛商行", "registration_status_code": "2",
+         "updated_at": at(day6)},
+        {**base, "entity_pripid": "P-D", "party_name": "武汉庚辛旧号", "updated_at": at(day5, 8)},
+    ], day=day6)  # fmt: skip
+    build(day6)
+    after = {entry.path for entry in table.files()}
+    assert d_file not in after and old_files < after and len(after - old_files) == 1
+    merged = {r["entity_pripid"]: r for r in rows(lake, "silver", model)}
+    assert merged["P-D"]["registration_status_code"] == "2" and merged["P-D"]["party_name"] == "武汉庚辛商行"
+    assert table.history(1)[0].operation == "WRITE"
+    incremental = staged(lake, model)
+    full = run_dbt(["build"], lake, logical_date=day6, select=[model], full_refresh=True, spark=spark)
+    assert full.success, full.as_dict()
+    assert staged(lake, model) == incremental
+
+
 def test_staging_is_rebuilt_when_bronze_rows_were_deleted(
     built: DbtSummary, spark: SparkSession, lake: Settings
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -308,6 +309,44 @@ def test_replace_one_partition(spark: SparkSession, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="outside the replaced partition"):
         spark_rows(spark, range(3)).write.format("delta").mode("overwrite").option(
             "replacePartitions", '{"region_code": "420200"}'
+        ).save(str(path))
+
+
+def test_replace_files_rewrites_only_the_named_files(spark: SparkSession, tmp_path: Path) -> None:
+    path = tmp_path / "t"
+    table = LakeTable.create(path, SCHEMA)
+    table.append(arrow_rows(range(0, 10)))
+    (first,) = table.files()  # cases 0-9
+    table.append(arrow_rows(range(10, 20)))
+    (second,) = [e for e in table.files() if e.path != first.path]  # cases 10-19
+    # the copy-on-write merge of case 3: the rows of its file, changed, replace that file (named as Spark's
+    # input_file_name() names it)
+    rows_of_3 = (
+        read(spark, path)
+        .where("case_id < 10")
+        .withColumn("party_name", F.when(F.col("case_id") == 3, F.lit("改")).otherwise(F.col("party_name")))
+    )
+    named = [f"file://{first.path}"]
+    rows_of_3.write.format("delta").mode("append").option("replaceFiles", json.dumps(named)).save(str(path))
+    after = {e.path for e in table.files()}
+    assert first.path not in after and second.path in after and len(after) == 2
+    assert table.count() == 20
+    changed = {r.case_id: r.party_name for r in read(spark, path).collect()}
+    assert len(changed) == 20 and changed[3] == "改" and changed[13] == "湖北某某13有限公司"
+    # A file that is no longer in the table (another writer replaced it): nothing is committed.
+    version = table.version()
+    with pytest.raises(Exception, match="no longer in the table"):
+        spark_rows(spark, range(31, 32)).write.format("delta").mode("append").option(
+            "replaceFiles", json.dumps([first.path])
+        ).save(str(path))
+    assert table.version() == version and table.count() == 20
+    with pytest.raises(Exception, match="replaceFiles goes with an append"):
+        spark_rows(spark, range(31, 32)).write.format("delta").mode("overwrite").option(
+            "replaceFiles", json.dumps([second.path])
+        ).save(str(path))
+    with pytest.raises(Exception, match="is not a file of"):
+        spark_rows(spark, range(31, 32)).write.format("delta").mode("append").option(
+            "replaceFiles", json.dumps([str(tmp_path / "elsewhere.parquet")])
         ).save(str(path))
 
 

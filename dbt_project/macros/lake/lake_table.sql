@@ -33,10 +33,8 @@
     * `append`: INSERT INTO (an append commit);
     * `insert_overwrite`: the model's incremental SQL gives the whole new table from its current rows (`this`)
       and the new input; INSERT OVERWRITE (an overwrite commit, same schema) — the staging models;
-    * `merge` (needs `unique_key`): the table is rewritten as (current rows whose key is not in the new rows)
-      UNION ALL (new rows) — an overwrite commit. The expensive part (reading bronze, standardising) only runs
-      over the new rows; the rewrite is a copy of the mart.
-  The new rows are computed once (cached) for the merge. A first run or `--full-refresh` rebuilds the table as
+    * `merge` (needs `unique_key`): a copy-on-write MERGE by the key (`lake_merge` below): only the data files
+      holding a key of the new rows are rewritten; the staging models use it with `merge_order`. A first run or `--full-refresh` rebuilds the table as
   lake_table does; so does a staging model whose columns no longer match schemas/ (the runner's plan). Another
   model whose columns changed needs `--full-refresh`: the overwrite and append keep the table's schema.
   Staging models (meta `bronze_table`) record in their commit's userMetadata the bronze version they cover
@@ -70,19 +68,8 @@
       {%- if not unique_key -%}
         {{ exceptions.raise_compiler_error('lake_incremental merge needs unique_key on ' ~ identifier) }}
       {%- endif -%}
-      {%- set keys = [unique_key] if unique_key is string else unique_key -%}
-      {%- set increment = identifier ~ '__dbt_increment' -%}
-      {%- do run_query('cache table ' ~ increment ~ ' as ' ~ sql) -%}
-      {%- set merged -%}
-        select current_rows.* from global_temp.{{ identifier }} as current_rows
-        left anti join {{ increment }} as new_rows
-          on {% for key in keys %}current_rows.`{{ key }}` <=> new_rows.`{{ key }}`{% if not loop.last %} and {% endif %}{% endfor %}
-        union all
-        select * from {{ increment }}
-      {%- endset -%}
-      {{ lake_write(identifier, path, merged, 'overwrite', none, user_metadata) }}
-      {%- do run_query('uncache table if exists ' ~ increment) -%}
-      {%- do run_query('drop view if exists ' ~ increment) -%}
+      {{ lake_merge(identifier, path, sql, [unique_key] if unique_key is string else unique_key,
+                    config.get('merge_order'), user_metadata) }}
     {%- else -%}
       {{ exceptions.raise_compiler_error('lake_incremental: unknown incremental_strategy ' ~ strategy) }}
     {%- endif -%}
@@ -113,8 +100,9 @@
   The statements shared by the lake materializations (run one by one; the last one is returned for `main`).
   mode: replace (new schema, one CREATE OR REPLACE TABLE commit), overwrite (same schema), append.
   user_metadata: text kept in the commit's userMetadata (history()).
+  replace_files (mode append): data files of the table the same commit removes (the connector's `replaceFiles`).
 -#}
-{% macro lake_write(identifier, path, select_sql, mode, partition_by=none, user_metadata=none) -%}
+{% macro lake_write(identifier, path, select_sql, mode, partition_by=none, user_metadata=none, replace_files=none) -%}
   {%- set staging = identifier ~ '__dbt_new' -%}
   {%- set sink = identifier ~ '__dbt_sink' -%}
   {%- do run_query('create or replace temporary view ' ~ staging ~ ' as ' ~ select_sql) -%}
@@ -133,6 +121,9 @@
   {%- set options = ["path " ~ lake_literal(path)] -%}
   {%- if user_metadata -%}
     {%- do options.append("userMetadata " ~ lake_literal(user_metadata)) -%}
+  {%- endif -%}
+  {%- if replace_files -%}
+    {%- do options.append("replaceFiles " ~ lake_literal(tojson(replace_files))) -%}
   {%- endif -%}
   {%- if mode == 'replace' -%}
     {%- do options.append("overwriteSchema 'true'") -%}
@@ -164,17 +155,102 @@
   it reads through the `delta` data source. Either way the view is pinned to that snapshot.
 -#}
 {% macro lake_expose(identifier, path) -%}
-  {%- set scan_view = identifier ~ '__dbt_scan' -%}
-  {%- do run_query('create or replace temporary view ' ~ scan_view ~ ' using delta_scan options (path '
-        ~ lake_literal(path) ~ ')') -%}
-  {%- set scan = run_query('select parquet_path, columns from ' ~ scan_view).rows[0] -%}
-  {%- do run_query('drop view if exists ' ~ scan_view) -%}
+  {%- set scan = lake_scan(identifier, path) -%}
   {%- if scan[0] -%}
     create or replace global temporary view {{ identifier }} ({{ scan[1] }})
     using parquet options (path {{ lake_literal(scan[0]) }})
   {%- else -%}
     create or replace global temporary view {{ identifier }} using delta options (path {{ lake_literal(path) }})
   {%- endif -%}
+{%- endmacro %}
+
+
+{#- The latest snapshot of the table at `path` as the `delta_scan` source gives it: (parquet_path, columns, files);
+    parquet_path is none when Spark's Parquet reader cannot read it natively. -#}
+{% macro lake_scan(identifier, path) -%}
+  {%- set scan_view = identifier ~ '__dbt_scan' -%}
+  {%- do run_query('create or replace temporary view ' ~ scan_view ~ ' using delta_scan options (path '
+        ~ lake_literal(path) ~ ')') -%}
+  {%- set scan = run_query('select parquet_path, columns, files from ' ~ scan_view).rows[0] -%}
+  {%- do run_query('drop view if exists ' ~ scan_view) -%}
+  {{ return(scan) }}
+{%- endmacro %}
+
+
+{#-
+  A copy-on-write MERGE by `keys` of the rows `select_sql` gives (the increment) into the table, in one commit:
+    1. the increment is computed once (cached);
+    2. the data files of the current snapshot holding one of its keys are found (`input_file_name()` over the
+       natively read view, only the key columns are read; `_metadata` does not resolve through a view);
+    3. the rows of those files and the increment become the files' replacement: without `merge_order` the new
+       rows replace every current row of their key; with it (a list of ORDER BY terms, e.g. the staging models'
+       "newest version first") the first row per key over both wins, so an older version arriving late does not
+       replace a newer one;
+    4. one commit adds the written files and removes the replaced ones (the connector's `replaceFiles`); the
+       other files stay as they are.
+  When every file is touched, or the table is not read natively, the whole table is rewritten instead (an
+  overwrite commit: same rows, and small files are compacted).
+-#}
+{% macro lake_merge(identifier, path, select_sql, keys, merge_order=none, user_metadata=none) -%}
+  {%- set increment = identifier ~ '__dbt_increment' -%}
+  {%- set key_columns -%}{% for key in keys %}`{{ key }}`{% if not loop.last %}, {% endif %}{% endfor %}{%- endset -%}
+  {%- set key_match -%}
+    {% for key in keys %}current_rows.`{{ key }}` <=> new_rows.`{{ key }}`{% if not loop.last %} and {% endif %}{% endfor %}
+  {%- endset -%}
+  {%- do run_query('cache table ' ~ increment ~ ' as ' ~ select_sql) -%}
+  {%- set scan = lake_scan(identifier, path) -%}
+  {%- set touched = none -%}
+  {%- set current = 'global_temp.' ~ identifier -%}
+  {%- if scan[0] -%}
+    {%- set found = run_query('select distinct file_path from (select input_file_name() as file_path, '
+          ~ key_columns ~ ' from global_temp.' ~ identifier
+          ~ ') as current_rows left semi join ' ~ increment ~ ' as new_rows on ' ~ key_match) -%}
+    {%- set touched = found.rows | map(attribute=0) | list -%}
+    {%- if touched | length >= scan[2] -%}
+      {%- set touched = none -%}
+    {%- elif touched -%}
+      {#- the rows of the touched files only, read natively (the table's files sit at its root) -#}
+      {%- set current = identifier ~ '__dbt_touched' -%}
+      {%- set names = [] -%}
+      {%- for file in touched -%}{%- do names.append(file.split('/')[-1]) -%}{%- endfor -%}
+      {%- do run_query('create or replace temporary view ' ~ current ~ ' (' ~ scan[1] ~ ') using parquet options (path '
+            ~ lake_literal(scan[0].rsplit('/', 1)[0] ~ '/{' ~ names | join(',') ~ '}') ~ ')') -%}
+    {%- else -%}
+      {%- set current = '(select * from global_temp.' ~ identifier ~ ' where false)' -%}
+    {%- endif -%}
+  {%- endif -%}
+  {%- if merge_order -%}
+    {%- set columns = [] -%}
+    {%- for row in run_query('describe ' ~ increment).rows -%}
+      {%- if row[0] and not row[0].startswith('#') -%}{%- do columns.append('`' ~ row[0] ~ '`') -%}{%- endif -%}
+    {%- endfor -%}
+    {%- set merged -%}
+      select {{ columns | join(', ') }} from (
+        select *, row_number() over (
+            partition by {{ key_columns }}
+            order by {{ merge_order | join(', ') }}) as __merge_rank
+        from (select {{ columns | join(', ') }} from {{ current }} as current_rows
+              union all
+              select {{ columns | join(', ') }} from {{ increment }}) as candidates
+      ) as ranked
+      where __merge_rank = 1
+    {%- endset -%}
+  {%- else -%}
+    {%- set merged -%}
+      select current_rows.* from {{ current }} as current_rows
+      left anti join {{ increment }} as new_rows on {{ key_match }}
+      union all
+      select * from {{ increment }}
+    {%- endset -%}
+  {%- endif -%}
+  {%- if touched is none -%}
+    {{ lake_write(identifier, path, merged, 'overwrite', none, user_metadata) }}
+  {%- else -%}
+    {{ lake_write(identifier, path, merged, 'append', none, user_metadata, touched) }}
+  {%- endif -%}
+  {%- do run_query('uncache table if exists ' ~ increment) -%}
+  {%- do run_query('drop view if exists ' ~ increment) -%}
+  {%- do run_query('drop view if exists ' ~ identifier ~ '__dbt_touched') -%}
 {%- endmacro %}
 
 

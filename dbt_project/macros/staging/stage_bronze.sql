@@ -10,18 +10,20 @@
     * every other type: cast to its declared type (bronze is typed already; the cast pins the contract);
     * `<field>_token` columns are kept as they are; of the lineage columns batch_id, source_system,
       logical_date and ingested_at are kept.
-  Grain: the latest version per business key — ordered by the table's `order_by` column, then the delivery
-  (logical_date, ingested_at, batch_id) and the row number in the file, newest first.
+  Grain: the latest version per business key — ordered by the model's `merge_order` (generated from schemas/: the
+  table's `order_by` column, then the delivery: logical_date, ingested_at, batch_id), then the row number in the
+  file, newest first.
   With versions=true (tables that declare `history` fields): every version per business key — one row per
   (business key, `order_by` value), the latest delivery of each (a redelivered version is not a change).
 
   Incremental (`is_incremental()`, the model's table exists): only the bronze rows delivered since the model's
   last build are standardised — locally the bronze change feed the runner exposes as
   `global_temp.<model>__bronze_changes` (jianguan.marts.dbt_run.expose_bronze_changes), on a cluster the rows
-  ingested after the model's newest `ingested_at`. They are ranked together with the model's current rows (the
-  winners of every earlier version), so a late delivery of an older version does not replace a newer one, and
-  the select gives the whole new table — equal to a full rebuild's, computed from the current table instead of
-  every version in bronze (incremental_strategy insert_overwrite locally; merge by the grain on a cluster).
+  ingested after the model's newest `ingested_at`. Locally the select gives the newest of them per grain, and
+  `lake_merge` ranks those with the current rows of the data files holding their keys by the same `merge_order`
+  (a copy-on-write merge: the other files stay). On a cluster they are ranked here with all the model's current
+  rows and dbt merges the result by the grain. Either way a late delivery of an older version does not replace
+  a newer one, and the table equals a full rebuild's.
 -#}
 {% macro stage_bronze(source_name, table_name, versions=false) -%}
   {%- set relation = source(source_name, table_name) -%}
@@ -35,6 +37,10 @@
     {%- set identifier_formats = ['uscc', 'org_code'] -%}
     {%- set code_formats = ['item_code', 'checklist_code', 'region_code', 'party_code'] -%}
     {%- set grain = keys + ([order_by] if versions else []) -%}
+    {%- set merge_order = model.config.get('merge_order') -%}
+    {%- if not merge_order -%}
+      {{ exceptions.raise_compiler_error(model.name ~ ': staging models need merge_order (generated from schemas/)') }}
+    {%- endif -%}
     {%- set incremental = is_incremental() -%}
     {%- set output = [] -%}
 with
@@ -91,7 +97,7 @@ candidates as (
 
     select {% for name in output %}`{{ name }}`, {% endfor %}source_row_number
     from standardised
-    {%- if incremental %}
+    {%- if incremental and target.name != 'local' %}
     union all
     -- the model's current rows (the winners of all earlier versions) compete with the new versions
     select {% for name in output %}`{{ name }}`, {% endfor %}cast(null as bigint) as source_row_number
@@ -106,12 +112,7 @@ ranked as (
         *,
         row_number() over (
             partition by {% for key in grain %}`{{ key }}`{% if not loop.last %}, {% endif %}{% endfor %}
-            order by
-                {% if order_by and not versions %}`{{ order_by }}` desc nulls last,{% endif %}
-                logical_date desc,
-                ingested_at desc,
-                batch_id desc,
-                source_row_number desc
+            order by {{ merge_order | join(', ') }}, source_row_number desc
         ) as _version_rank
     from candidates
 

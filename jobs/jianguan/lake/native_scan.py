@@ -172,7 +172,8 @@ class DeltaScanSource(DataSource):
 
     Options: ``path`` (the table), ``versionAsOf`` (default latest). Columns: ``parquet_path`` (one Parquet
     path, a glob of the snapshot's files; null when it cannot be read that way), ``columns`` (the table's
-    columns as a ``CREATE VIEW`` column list), ``reason`` (why ``parquet_path`` is null).
+    columns as a ``CREATE VIEW`` column list), ``reason`` (why ``parquet_path`` is null), ``files`` (how many
+    data files the snapshot has).
     """
 
     @classmethod
@@ -180,7 +181,7 @@ class DeltaScanSource(DataSource):
         return SCAN_FORMAT_NAME
 
     def schema(self) -> str:
-        return "parquet_path string, columns string, reason string"
+        return "parquet_path string, columns string, reason string, files int"
 
     def reader(self, schema: StructType) -> DataSourceReader:
         options = {str(k).lower(): str(v) for k, v in dict(self.options).items()}
@@ -198,13 +199,13 @@ class DeltaScanReader(DataSourceReader):
     def partitions(self) -> list[InputPartition]:
         return [InputPartition(None)]  # one row: the scan of the whole snapshot
 
-    def read(self, partition: InputPartition) -> Iterator[tuple[str | None, str, str | None]]:
+    def read(self, partition: InputPartition) -> Iterator[tuple[str | None, str, str | None, int]]:
         scan = plan_scan(self.path, self.version)
         parquet_path = scan.parquet_path()
         reason = None
         if parquet_path is None:
             reason = scan.reason or ("partitioned" if scan.partition_columns else "no data files")
-        yield parquet_path, columns_ddl(scan.schema), reason
+        yield parquet_path, columns_ddl(scan.schema), reason, len(scan.files)
 
 
 def register(spark: SparkSession) -> None:

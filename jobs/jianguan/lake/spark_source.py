@@ -33,6 +33,10 @@ OVERWRITE`` of a temporary view ``USING delta``):
 * options: ``partitionBy`` (``"a,b"``, new tables; ``DataFrameWriter.partitionBy`` is rejected by Spark for Python
   sources), ``txnAppId`` + ``txnVersion`` (idempotent writes, as in delta-spark), ``userMetadata``,
   ``replacePartitions`` (JSON object ``{"day": "2024-01-02"}``: overwrite only that partition),
+  ``replaceFiles`` (JSON list of data files of the table, as paths or ``file:`` URIs — e.g. Spark's
+  ``_metadata.file_path`` of a native read —, with INSERT INTO / append: the commit adds the new files and removes
+  those, a copy-on-write MERGE that rewrites only the files holding changed rows; the commit fails when one of them
+  is no longer in the table, since another writer changed it),
   ``overwriteSchema`` (``"true"`` with mode overwrite: the written schema — column comments included — and
   ``partitionBy`` replace the table's, like delta-spark's option; the commit is a ``CREATE OR REPLACE TABLE``
   that keeps the history), ``tableName`` / ``description`` (the table's name and comment in that commit),
@@ -56,11 +60,12 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-from deltalake import CommitProperties
+from deltalake import CommitProperties, DeltaTable
 from deltalake.exceptions import DeltaError
 from deltalake.transaction import create_table_with_add_actions
 from pyspark.sql.datasource import (
@@ -93,7 +98,7 @@ from jianguan.lake.schema import (
     schema_json,
     strip_metadata,
 )
-from jianguan.lake.tables import AppTransaction, LakeTable
+from jianguan.lake.tables import AppTransaction, FileEntry, LakeTable, snapshot_files
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -300,6 +305,7 @@ class DeltaDataSource(DataSource):
         replace_table = overwrite and options.get("overwriteschema", "false").lower() == "true"
         if replace_table and (replace is not None or "txnappid" in options):
             raise StorageError("overwriteSchema replaces the whole table: no replacePartitions or txnAppId")
+        replace_files = _replace_files_option(options, table, overwrite)
         txn = None
         if "txnappid" in options or "txnversion" in options:
             if "txnappid" not in options or "txnversion" not in options:
@@ -347,7 +353,44 @@ class DeltaDataSource(DataSource):
             replace_table=replace_table,
             table_name=options.get("tablename"),
             description=options.get("description"),
+            replace_files=replace_files,
         )
+
+
+def _replace_files_option(
+    options: dict[str, str], table: LakeTable, overwrite: bool
+) -> tuple[str, ...] | None:
+    """The ``replaceFiles`` option: the filesystem paths of the files to remove, checked to be the table's."""
+    if "replacefiles" not in options:
+        return None
+    if overwrite or "replacepartitions" in options or "txnappid" in options:
+        raise StorageError(
+            "replaceFiles goes with an append (INSERT INTO), without replacePartitions or txnAppId"
+        )
+    try:
+        listed = json.loads(options["replacefiles"])
+    except json.JSONDecodeError as exc:
+        raise StorageError(f"replaceFiles is not a JSON list of paths: {exc}") from exc
+    if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
+        raise StorageError("replaceFiles must be a JSON list of paths")
+    if listed and not table.exists():
+        raise StorageError(f"replaceFiles: {table.uri} does not exist")
+    _, root = filesystem_for(table.uri)
+    paths = tuple(sorted({table_file_path(root, item) for item in listed}))
+    outside = [path for path in paths if not path.startswith(root + "/")]
+    if outside:
+        raise StorageError(f"replaceFiles: {outside[0]} is not a file of {table.uri}")
+    return paths
+
+
+def table_file_path(root: str, name: str) -> str:
+    """The filesystem path of a table's data file named by a path relative to the table, an absolute path or a
+    ``file:`` URI (``file:/a/b``, ``file:///a/b``; percent-encoded as Spark's ``_metadata.file_path`` is)."""
+    if name.startswith("file:"):
+        return os.path.normpath(unquote(urlparse(name).path))
+    if name.startswith("/"):
+        return os.path.normpath(name)
+    return os.path.normpath(f"{root}/{name}")
 
 
 class DeltaFilePartition(InputPartition):
@@ -503,6 +546,7 @@ class DeltaWriter(DataSourceArrowWriter):
         replace_table: bool = False,
         table_name: str | None = None,
         description: str | None = None,
+        replace_files: tuple[str, ...] | None = None,
     ) -> None:
         self.uri = uri
         self.schema = schema
@@ -515,6 +559,7 @@ class DeltaWriter(DataSourceArrowWriter):
         self.replace_table = replace_table
         self.table_name = table_name
         self.description = description
+        self.replace_files = replace_files
 
     @property
     def file_prefix(self) -> str:
@@ -568,6 +613,7 @@ class DeltaWriter(DataSourceArrowWriter):
             replace_partitions=replace,
             txn=self.txn,
             metadata=metadata,
+            replaces=self._replaced_files if self.replace_files else None,
         )
         if not result.committed and files:
             # An idempotent repeat: the table already has this transaction, the new files are not needed.
@@ -582,6 +628,18 @@ class DeltaWriter(DataSourceArrowWriter):
             len(files),
             sum(m.rows for m in messages if isinstance(m, DeltaCommitMessage)),
         )
+
+    def _replaced_files(self, table: DeltaTable) -> list[FileEntry]:
+        """The snapshot's entries of the files ``replaceFiles`` names; every one must still be in the table."""
+        wanted = set(self.replace_files or ())
+        entries = [entry for entry in snapshot_files(table) if os.path.normpath(entry.path) in wanted]
+        missing = wanted - {os.path.normpath(entry.path) for entry in entries}
+        if missing:
+            raise StorageError(
+                f"{self.uri}: {len(missing)} file(s) to replace are no longer in the table (another writer "
+                f"changed it since they were read), e.g. {sorted(missing)[0]}; nothing was committed"
+            )
+        return entries
 
     def _replace_table(self, files: Sequence[DataFile], metadata: dict[str, Any]) -> None:
         """One ``CREATE OR REPLACE TABLE`` commit: new schema, partitioning, name, comment and files.

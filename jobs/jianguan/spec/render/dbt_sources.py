@@ -137,6 +137,13 @@ def staging_fields(std: Standard, table: TableSpec) -> list[FieldSpec]:
     return [spec for spec in std.bronze_fields(table.name) if spec.name in kept or spec in table.fields]
 
 
+def version_order(table: TableSpec, *, versions: bool = False) -> list[str]:
+    """ORDER BY terms putting the newest version of a business key first: the table's ``order_by`` (unless every
+    version is kept, where it is part of the grain), then the delivery — logical date, ingestion time, batch."""
+    latest = [] if versions or table.order_by is None else [f"`{table.order_by}` desc nulls last"]
+    return [*latest, "logical_date desc", "ingested_at desc", "batch_id desc"]
+
+
 def _staging_model(std: Standard, table: TableSpec, *, versions: bool = False) -> dict[str, Any]:
     columns = [
         {"name": spec.name, "description": column_comment(spec), "meta": {"label_zh": spec.label_zh}}
@@ -171,8 +178,9 @@ def _staging_model(std: Standard, table: TableSpec, *, versions: bool = False) -
         "name": staging_name(table.library, table.name) + (VERSIONS_SUFFIX if versions else ""),
         "description": description,
         "meta": {"label_zh": table.label_zh, "library": table.library, "bronze_table": table.name},
-        # incremental builds merge the new versions by the grain (macros/staging/stage_bronze.sql)
-        "config": {"unique_key": grain},
+        # incremental builds merge the new versions by the grain, newest version first
+        # (macros/staging/stage_bronze.sql, lake_merge in macros/lake/lake_table.sql)
+        "config": {"unique_key": grain, "merge_order": version_order(table, versions=versions)},
         "data_tests": tests,
         "columns": columns,
     }
