@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
+from jianguan.errors import StorageError
 from jianguan.lake import FileEntry, LakeTable, native_scan
 
 pytestmark = pytest.mark.spark
@@ -164,4 +165,30 @@ def test_delta_scan_hands_sql_a_parquet_path_that_reads_the_snapshot(
     LakeTable.create(partitioned, SCHEMA, partition_by=["day"]).append(rows(0, 3, "2026-11-02"))
     spark.sql(f"CREATE OR REPLACE TEMPORARY VIEW chain_scan USING delta_scan OPTIONS (path '{partitioned}')")
     scan = spark.table("chain_scan").collect()[0]
-    assert scan["parquet_path"] is None and scan["reason"] == "partitioned"
+    assert scan["parquet_path"] is None and scan["reason"] == "partitioned" and scan["files"] == 1
+    assert scan["bytes"] == sum(entry.size for entry in LakeTable(partitioned).files())
+
+
+def test_the_rows_a_range_of_appends_inserted_equal_its_change_feed(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    path = tmp_path / "bronze" / "deliveries"
+    table = LakeTable.create(path, SCHEMA, partition_by=["day"])
+    table.append(rows(0, 20, "2026-11-02"))  # version 1
+    table.append(rows(20, 6, "2026-11-03"))
+    table.append(rows(30, 4, "2026-11-03"))
+    inserted = native_scan.read_inserts(spark, str(path), 2, 3)
+    feed = (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", 2)
+        .option("endingVersion", 3)
+        .load(str(path))
+        .drop("_change_type", "_commit_version", "_commit_timestamp")
+    )
+    assert "FileScan parquet" in inserted._jdf.queryExecution().executedPlan().toString()
+    assert described(inserted) == described(feed) and inserted.count() == 10 and same_rows(inserted, feed)
+    # A range that deleted rows is not a list of inserts.
+    table.delete("action_code = 'A00021'")
+    with pytest.raises(StorageError, match="otherwise than by inserting"):
+        native_scan.plan_inserts(str(path), 2, table.version())

@@ -113,9 +113,16 @@ def test_staging_models_merge_by_their_grain() -> None:
     std = load_standard(Settings().schemas_root)
     text = render_all(std, DBT_PROJECT_DIR)[DBT_PROJECT_DIR / "models/staging/objects/_objects__models.yml"]
     models = {m["name"]: m for m in yaml.safe_load(text)["models"]}
-    assert models["stg_objects__enterprises"]["config"] == {"unique_key": ["entity_pripid"]}
+    delivery = ["logical_date desc", "ingested_at desc", "batch_id desc"]
+    # the latest version by the source's time, then by delivery; the versions model keeps every updated_at
+    assert models["stg_objects__enterprises"]["config"] == {
+        "unique_key": ["entity_pripid"],
+        "merge_order": ["`updated_at` desc nulls last", *delivery],
+    }
     assert models["stg_objects__enterprises_versions"]["config"] == {
-        "unique_key": ["entity_pripid", "updated_at"]
+        "unique_key": ["entity_pripid", "updated_at"],
+        "merge_order": delivery,
+        "incremental_strategy": "merge",
     }
     assert models["stg_objects__enterprises"]["meta"]["bronze_table"] == "enterprises"
 

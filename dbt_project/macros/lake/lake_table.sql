@@ -34,8 +34,8 @@
     * `insert_overwrite`: the model's incremental SQL gives the whole new table from its current rows (`this`)
       and the new input; INSERT OVERWRITE (an overwrite commit, same schema) — the staging models;
     * `merge` (needs `unique_key`): a copy-on-write MERGE by the key (`lake_merge` below): only the data files
-      holding a key of the new rows are rewritten; the staging models use it with `merge_order`. A first run or `--full-refresh` rebuilds the table as
-  lake_table does; so does a staging model whose columns no longer match schemas/ (the runner's plan). Another
+      holding a key of the new rows are rewritten; the `_versions` staging models use it with `merge_order`.
+  A first run or `--full-refresh` rebuilds the table as lake_table does; so does a staging model whose columns no longer match schemas/ (the runner's plan). Another
   model whose columns changed needs `--full-refresh`: the overwrite and append keep the table's schema.
   Staging models (meta `bronze_table`) record in their commit's userMetadata the bronze version they cover
   (`{"bronze_version": n}`, var `lake_bronze_versions`), which is where the runner starts the next build's
@@ -165,13 +165,14 @@
 {%- endmacro %}
 
 
-{#- The latest snapshot of the table at `path` as the `delta_scan` source gives it: (parquet_path, columns, files);
+{#- The latest snapshot of the table at `path` as the `delta_scan` source gives it: (parquet_path, columns, files,
+    bytes);
     parquet_path is none when Spark's Parquet reader cannot read it natively. -#}
 {% macro lake_scan(identifier, path) -%}
   {%- set scan_view = identifier ~ '__dbt_scan' -%}
   {%- do run_query('create or replace temporary view ' ~ scan_view ~ ' using delta_scan options (path '
         ~ lake_literal(path) ~ ')') -%}
-  {%- set scan = run_query('select parquet_path, columns, files from ' ~ scan_view).rows[0] -%}
+  {%- set scan = run_query('select parquet_path, columns, files, bytes from ' ~ scan_view).rows[0] -%}
   {%- do run_query('drop view if exists ' ~ scan_view) -%}
   {{ return(scan) }}
 {%- endmacro %}
@@ -179,7 +180,7 @@
 
 {#-
   A copy-on-write MERGE by `keys` of the rows `select_sql` gives (the increment) into the table, in one commit:
-    1. the increment is computed once (cached);
+    1. the increment is computed once (cached when first read);
     2. the data files of the current snapshot holding one of its keys are found (`input_file_name()` over the
        natively read view, only the key columns are read; `_metadata` does not resolve through a view);
     3. the rows of those files and the increment become the files' replacement: without `merge_order` the new
@@ -188,8 +189,9 @@
        replace a newer one;
     4. one commit adds the written files and removes the replaced ones (the connector's `replaceFiles`); the
        other files stay as they are.
-  When every file is touched, or the table is not read natively, the whole table is rewritten instead (an
-  overwrite commit: same rows, and small files are compacted).
+  When every file is touched, the table is one small file (under var `lake_merge_min_bytes`, 32 MiB: any update
+  rewrites it, and finding out costs a Spark job), or it is not read natively, the whole table is rewritten
+  instead (an overwrite commit: same rows, and small files are compacted).
 -#}
 {% macro lake_merge(identifier, path, select_sql, keys, merge_order=none, user_metadata=none) -%}
   {%- set increment = identifier ~ '__dbt_increment' -%}
@@ -197,11 +199,11 @@
   {%- set key_match -%}
     {% for key in keys %}current_rows.`{{ key }}` <=> new_rows.`{{ key }}`{% if not loop.last %} and {% endif %}{% endfor %}
   {%- endset -%}
-  {%- do run_query('cache table ' ~ increment ~ ' as ' ~ select_sql) -%}
+  {%- do run_query('cache lazy table ' ~ increment ~ ' as ' ~ select_sql) -%}
   {%- set scan = lake_scan(identifier, path) -%}
   {%- set touched = none -%}
   {%- set current = 'global_temp.' ~ identifier -%}
-  {%- if scan[0] -%}
+  {%- if scan[0] and (scan[2] > 1 or scan[3] >= var('lake_merge_min_bytes')) -%}
     {%- set found = run_query('select distinct file_path from (select input_file_name() as file_path, '
           ~ key_columns ~ ' from global_temp.' ~ identifier
           ~ ') as current_rows left semi join ' ~ increment ~ ' as new_rows on ' ~ key_match) -%}

@@ -19,11 +19,13 @@
   Incremental (`is_incremental()`, the model's table exists): only the bronze rows delivered since the model's
   last build are standardised — locally the bronze change feed the runner exposes as
   `global_temp.<model>__bronze_changes` (jianguan.marts.dbt_run.expose_bronze_changes), on a cluster the rows
-  ingested after the model's newest `ingested_at`. Locally the select gives the newest of them per grain, and
-  `lake_merge` ranks those with the current rows of the data files holding their keys by the same `merge_order`
-  (a copy-on-write merge: the other files stay). On a cluster they are ranked here with all the model's current
-  rows and dbt merges the result by the grain. Either way a late delivery of an older version does not replace
-  a newer one, and the table equals a full rebuild's.
+  ingested after the model's newest `ingested_at`. They are ranked together with the model's current rows (the
+  winners of every earlier version), so a late delivery of an older version does not replace a newer one, and
+  the select gives the whole new table — equal to a full rebuild's (incremental_strategy insert_overwrite
+  locally; merge by the grain on a cluster). Locally, a model whose strategy is `merge` (the `_versions` models:
+  most new versions are new grain rows) selects the newest new rows per grain only, and `lake_merge` ranks them
+  with the current rows of the data files holding their keys by the same `merge_order`: a feed of new keys only
+  becomes an append.
 -#}
 {% macro stage_bronze(source_name, table_name, versions=false) -%}
   {%- set relation = source(source_name, table_name) -%}
@@ -97,7 +99,7 @@ candidates as (
 
     select {% for name in output %}`{{ name }}`, {% endfor %}source_row_number
     from standardised
-    {%- if incremental and target.name != 'local' %}
+    {%- if incremental and not (target.name == 'local' and model.config.get('incremental_strategy') == 'merge') %}
     union all
     -- the model's current rows (the winners of all earlier versions) compete with the new versions
     select {% for name in output %}`{{ name }}`, {% endfor %}cast(null as bigint) as source_row_number

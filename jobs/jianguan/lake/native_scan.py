@@ -32,6 +32,7 @@ Two ways in:
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
 from pyspark.sql.types import StructField, StructType
 
 from jianguan.errors import StorageError
+from jianguan.lake.changes import change_files
+from jianguan.lake.files import filesystem_for
 from jianguan.lake.schema import schema_json
 from jianguan.lake.tables import FileEntry, LakeTable, snapshot_files
 
@@ -111,6 +114,41 @@ def plan_scan(path: str, version: int | None = None) -> SnapshotScan:
     )
 
 
+def plan_inserts(path: str, first: int, last: int) -> SnapshotScan:
+    """The rows commits ``first`` … ``last`` of the table at ``path`` inserted: a scan of the files they added.
+
+    For a range of appends (bronze's deliveries) these are exactly the rows its change feed gives, without the
+    change columns, read natively when the files allow it. Any other change in the range (a delete, a rewrite, a
+    ``_change_data`` file) raises :class:`StorageError`: read the change feed instead.
+    """
+    table = LakeTable(path)
+    snapshot = table.load(last)
+    _, root = filesystem_for(table.uri)
+    changes = change_files(table.uri, first, last)
+    other = sorted({change.version for change in changes if change.change_type != "insert"})
+    if other:
+        raise StorageError(f"{table.uri}: version(s) {other} changed rows otherwise than by inserting files")
+    partition_columns = tuple(snapshot.metadata().partition_columns)
+    files = [
+        FileEntry(
+            path=change.path,
+            size=0,
+            partition_values=change.partition_values,
+            num_records=None,
+            log_path=os.path.relpath(change.path, root),
+        )
+        for change in changes
+    ]
+    return SnapshotScan(
+        uri=table.uri,
+        version=last,
+        schema=StructType.fromJson(schema_json(snapshot.schema())),
+        partition_columns=partition_columns,
+        files=tuple(files),
+        reason=_unreadable_reason(table.uri, partition_columns, files),
+    )
+
+
 def _spark_string(text: str) -> str:
     """A Spark SQL string literal (backslash escapes; a newline becomes a space)."""
     escaped = text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", " ")
@@ -160,6 +198,28 @@ def read_scan(spark: SparkSession, scan: SnapshotScan) -> DataFrame:
     return reader.parquet(*(entry.path for entry in scan.files)).select(*order)
 
 
+def read_inserts(spark: SparkSession, path: str, first: int, last: int) -> DataFrame:
+    """The rows commits ``first`` … ``last`` appended (see :func:`plan_inserts`), natively where the files allow
+    it, else the ``delta`` source's change feed of the range (which adds the change columns)."""
+    scan = plan_inserts(path, first, last)
+    if scan.native:
+        return read_scan(spark, scan)
+    log.info(
+        "%s versions %d-%d: change feed through the delta data source (%s)",
+        scan.uri,
+        first,
+        last,
+        scan.reason,
+    )
+    return (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", first)
+        .option("endingVersion", last)
+        .load(scan.uri)
+    )
+
+
 def expose(spark: SparkSession, path: str, name: str, version: int | None = None) -> SnapshotScan:
     """Create or replace ``global_temp.<name>`` over the snapshot (see :func:`read_snapshot`); its scan."""
     scan = plan_scan(path, version)
@@ -172,8 +232,8 @@ class DeltaScanSource(DataSource):
 
     Options: ``path`` (the table), ``versionAsOf`` (default latest). Columns: ``parquet_path`` (one Parquet
     path, a glob of the snapshot's files; null when it cannot be read that way), ``columns`` (the table's
-    columns as a ``CREATE VIEW`` column list), ``reason`` (why ``parquet_path`` is null), ``files`` (how many
-    data files the snapshot has).
+    columns as a ``CREATE VIEW`` column list), ``reason`` (why ``parquet_path`` is null), ``files`` and
+    ``bytes`` (how many data files the snapshot has, and their size).
     """
 
     @classmethod
@@ -181,7 +241,7 @@ class DeltaScanSource(DataSource):
         return SCAN_FORMAT_NAME
 
     def schema(self) -> str:
-        return "parquet_path string, columns string, reason string, files int"
+        return "parquet_path string, columns string, reason string, files int, bytes bigint"
 
     def reader(self, schema: StructType) -> DataSourceReader:
         options = {str(k).lower(): str(v) for k, v in dict(self.options).items()}
@@ -199,13 +259,13 @@ class DeltaScanReader(DataSourceReader):
     def partitions(self) -> list[InputPartition]:
         return [InputPartition(None)]  # one row: the scan of the whole snapshot
 
-    def read(self, partition: InputPartition) -> Iterator[tuple[str | None, str, str | None, int]]:
+    def read(self, partition: InputPartition) -> Iterator[tuple[str | None, str, str | None, int, int]]:
         scan = plan_scan(self.path, self.version)
         parquet_path = scan.parquet_path()
         reason = None
         if parquet_path is None:
             reason = scan.reason or ("partitioned" if scan.partition_columns else "no data files")
-        yield parquet_path, columns_ddl(scan.schema), reason, len(scan.files)
+        yield parquet_path, columns_ddl(scan.schema), reason, len(scan.files), sum(f.size for f in scan.files)
 
 
 def register(spark: SparkSession) -> None:

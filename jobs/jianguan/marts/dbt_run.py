@@ -289,16 +289,16 @@ def _holds_rows(table: LakeTable) -> bool:
 def expose_bronze_changes(
     spark: SparkSession, settings: Settings, std: Standard, bronze_versions: Mapping[str, int]
 ) -> BronzeChanges:
-    """:func:`plan_bronze_changes`, and each feed as ``global_temp.<model>__bronze_changes`` (the change feed of
-    its commits: ``readChangeFeed``, one Spark task per file), which the staging macro reads."""
+    """:func:`plan_bronze_changes`, and each feed as ``global_temp.<model>__bronze_changes`` (the rows its
+    commits appended: their files, read natively where possible — ``native_scan.read_inserts``), which the
+    staging macro reads."""
+    from jianguan.lake import native_scan
+
     changes = plan_bronze_changes(settings, std, bronze_versions)
     for model, feed in changes.feeds.items():
         if feed is not None:
-            spark.sql(
-                f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW `{model}{BRONZE_CHANGES_SUFFIX}` USING delta "
-                f"OPTIONS (path '{feed.uri}', readChangeFeed 'true', startingVersion '{feed.first}', "
-                f"endingVersion '{feed.last}')"
-            )
+            rows = native_scan.read_inserts(spark, feed.uri, feed.first, feed.last)
+            rows.createOrReplaceGlobalTempView(f"{model}{BRONZE_CHANGES_SUFFIX}")
     log.info(
         "staging: %d model(s) incremental (%d with new bronze files), %d rebuilt in full",
         len(changes.feeds),

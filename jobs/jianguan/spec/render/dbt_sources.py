@@ -178,9 +178,13 @@ def _staging_model(std: Standard, table: TableSpec, *, versions: bool = False) -
         "name": staging_name(table.library, table.name) + (VERSIONS_SUFFIX if versions else ""),
         "description": description,
         "meta": {"label_zh": table.label_zh, "library": table.library, "bronze_table": table.name},
-        # incremental builds merge the new versions by the grain, newest version first
-        # (macros/staging/stage_bronze.sql, lake_merge in macros/lake/lake_table.sql)
-        "config": {"unique_key": grain, "merge_order": version_order(table, versions=versions)},
+        # incremental builds merge the new versions by the grain, newest version first (stage_bronze.sql); the
+        # _versions models with lake_merge (macros/lake/lake_table.sql), whose day's rows are mostly new grains
+        "config": {
+            "unique_key": grain,
+            "merge_order": version_order(table, versions=versions),
+            **({"incremental_strategy": "merge"} if versions else {}),
+        },
         "data_tests": tests,
         "columns": columns,
     }
