@@ -35,8 +35,9 @@
       and the new input; INSERT OVERWRITE (an overwrite commit, same schema) — the staging models;
     * `merge` (needs `unique_key`): a copy-on-write MERGE by the key (`lake_merge` below): only the data files
       holding a key of the new rows are rewritten; the `_versions` staging models use it with `merge_order`.
-  A first run or `--full-refresh` rebuilds the table as lake_table does; so does a staging model whose columns no longer match schemas/ (the runner's plan). Another
-  model whose columns changed needs `--full-refresh`: the overwrite and append keep the table's schema.
+  A first run or `--full-refresh` rebuilds the table as lake_table does; so does a staging model whose columns no
+  longer match schemas/ (the runner's plan). Another model whose columns changed needs `--full-refresh`: the
+  overwrite and append keep the table's schema.
   Staging models (meta `bronze_table`) record in their commit's userMetadata the bronze version they cover
   (`{"bronze_version": n}`, var `lake_bronze_versions`), which is where the runner starts the next build's
   bronze change feed; when bronze received nothing since, the table is left as it is (no commit).

@@ -48,6 +48,7 @@ from jianguan.lake.schema import schema_json
 from jianguan.lake.tables import FileEntry, LakeTable, snapshot_files
 
 if TYPE_CHECKING:
+    from deltalake import DeltaTable
     from pyspark.sql import DataFrame, SparkSession
 
 log = logging.getLogger(__name__)
@@ -101,13 +102,16 @@ def plan_scan(path: str, version: int | None = None) -> SnapshotScan:
     """The snapshot at ``version`` (default latest) of the table at ``path``, and whether it reads natively."""
     table = LakeTable(path)
     snapshot = table.load(version)
-    schema = StructType.fromJson(schema_json(snapshot.schema()))
+    return _scan_of(table, snapshot, snapshot_files(snapshot))
+
+
+def _scan_of(table: LakeTable, snapshot: DeltaTable, files: list[FileEntry]) -> SnapshotScan:
+    """A scan of ``files`` with the columns and partitioning of ``snapshot``."""
     partition_columns = tuple(snapshot.metadata().partition_columns)
-    files = snapshot_files(snapshot)
     return SnapshotScan(
         uri=table.uri,
         version=snapshot.version(),
-        schema=schema,
+        schema=StructType.fromJson(schema_json(snapshot.schema())),
         partition_columns=partition_columns,
         files=tuple(files),
         reason=_unreadable_reason(table.uri, partition_columns, files),
@@ -128,7 +132,6 @@ def plan_inserts(path: str, first: int, last: int) -> SnapshotScan:
     other = sorted({change.version for change in changes if change.change_type != "insert"})
     if other:
         raise StorageError(f"{table.uri}: version(s) {other} changed rows otherwise than by inserting files")
-    partition_columns = tuple(snapshot.metadata().partition_columns)
     files = [
         FileEntry(
             path=change.path,
@@ -139,14 +142,7 @@ def plan_inserts(path: str, first: int, last: int) -> SnapshotScan:
         )
         for change in changes
     ]
-    return SnapshotScan(
-        uri=table.uri,
-        version=last,
-        schema=StructType.fromJson(schema_json(snapshot.schema())),
-        partition_columns=partition_columns,
-        files=tuple(files),
-        reason=_unreadable_reason(table.uri, partition_columns, files),
-    )
+    return _scan_of(table, snapshot, files)
 
 
 def _spark_string(text: str) -> str:
