@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,7 +42,7 @@ from pyspark.sql.datasource import DataSource, DataSourceReader, InputPartition
 from pyspark.sql.types import StructField, StructType
 
 from jianguan.errors import StorageError
-from jianguan.lake.changes import change_files
+from jianguan.lake.changes import ChangeFile, change_files
 from jianguan.lake.files import filesystem_for
 from jianguan.lake.schema import schema_json
 from jianguan.lake.tables import FileEntry, LakeTable, snapshot_files
@@ -118,17 +118,21 @@ def _scan_of(table: LakeTable, snapshot: DeltaTable, files: list[FileEntry]) -> 
     )
 
 
-def plan_inserts(path: str, first: int, last: int) -> SnapshotScan:
+def plan_inserts(
+    path: str, first: int, last: int, changes: Sequence[ChangeFile] | None = None
+) -> SnapshotScan:
     """The rows commits ``first`` … ``last`` of the table at ``path`` inserted: a scan of the files they added.
 
     For a range of appends (bronze's deliveries) these are exactly the rows its change feed gives, without the
     change columns, read natively when the files allow it. Any other change in the range (a delete, a rewrite, a
-    ``_change_data`` file) raises :class:`StorageError`: read the change feed instead.
+    ``_change_data`` file) raises :class:`StorageError`: read the change feed instead. ``changes``: the range's
+    :func:`~jianguan.lake.changes.change_files`, when the caller has listed them already.
     """
     table = LakeTable(path)
     snapshot = table.load(last)
     _, root = filesystem_for(table.uri)
-    changes = change_files(table.uri, first, last)
+    if changes is None:
+        changes = change_files(table.uri, first, last)
     other = sorted({change.version for change in changes if change.change_type != "insert"})
     if other:
         raise StorageError(f"{table.uri}: version(s) {other} changed rows otherwise than by inserting files")
@@ -194,10 +198,12 @@ def read_scan(spark: SparkSession, scan: SnapshotScan) -> DataFrame:
     return reader.parquet(*(entry.path for entry in scan.files)).select(*order)
 
 
-def read_inserts(spark: SparkSession, path: str, first: int, last: int) -> DataFrame:
+def read_inserts(
+    spark: SparkSession, path: str, first: int, last: int, changes: Sequence[ChangeFile] | None = None
+) -> DataFrame:
     """The rows commits ``first`` … ``last`` appended (see :func:`plan_inserts`), natively where the files allow
     it, else the ``delta`` source's change feed of the range (which adds the change columns)."""
-    scan = plan_inserts(path, first, last)
+    scan = plan_inserts(path, first, last, changes)
     if scan.native:
         return read_scan(spark, scan)
     log.info(

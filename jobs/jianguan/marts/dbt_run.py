@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
     from jianguan.lake import LakeTable
+    from jianguan.lake.changes import ChangeFile
     from jianguan.spec.loader import Standard
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,12 @@ class BronzeFeed:
     uri: str
     first: int
     last: int
-    files: int
+    changes: tuple[ChangeFile, ...]
+    """The files those commits added (every one an insert: the plan only lists such feeds)."""
+
+    @property
+    def files(self) -> int:
+        return len(self.changes)
 
 
 @dataclass(frozen=True)
@@ -235,7 +241,7 @@ def plan_bronze_changes(
     drops what is gone), or when that part of the log was cleaned up.
     """
     from jianguan.lake import LakeTable
-    from jianguan.lake.changes import ChangeFile, change_files
+    from jianguan.lake.changes import change_files
     from jianguan.spec.render.dbt_sources import VERSIONS_SUFFIX, staging_fields, staging_name
     from jianguan.spec.render.schemas import bronze_arrow_schema
 
@@ -275,7 +281,7 @@ def plan_bronze_changes(
             if rewritten:
                 rebuilt[model] = f"bronze {table.name} deleted or rewrote rows in version(s) {rewritten}"
                 continue
-            feeds[model] = BronzeFeed(uri, covered + 1, version, len(files)) if files else None
+            feeds[model] = BronzeFeed(uri, covered + 1, version, tuple(files)) if files else None
     replaced = tuple(
         model for model in sorted(rebuilt) if _holds_rows(LakeTable(settings.table_path("silver", model)))
     )
@@ -297,7 +303,7 @@ def expose_bronze_changes(
     changes = plan_bronze_changes(settings, std, bronze_versions)
     for model, feed in changes.feeds.items():
         if feed is not None:
-            rows = native_scan.read_inserts(spark, feed.uri, feed.first, feed.last)
+            rows = native_scan.read_inserts(spark, feed.uri, feed.first, feed.last, feed.changes)
             rows.createOrReplaceGlobalTempView(f"{model}{BRONZE_CHANGES_SUFFIX}")
     log.info(
         "staging: %d model(s) incremental (%d with new bronze files), %d rebuilt in full",
