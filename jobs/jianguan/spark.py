@@ -100,22 +100,28 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "jianguan
     from jianguan.lake import native_scan
 
     native_scan.register(spark)
-    _quiet_glob_path_warning(spark)
+    _quiet_harmless_warnings(spark)
     return spark
 
 
-GLOB_WARNING_LOGGER = "org.apache.spark.sql.execution.streaming.sinks.FileStreamSink"
+# JVM loggers whose only WARNs are harmless and repeated; they log at ERROR and above
+QUIET_JVM_LOGGERS = (
+    # Before reading a file-source path, Spark looks for a streaming sink's ``_spark_metadata`` folder under it.
+    # For a ``{…}`` glob path (how :mod:`jianguan.lake.native_scan` hands a snapshot's files to SQL) that lookup
+    # fails, and Spark logs a WARN with a ``FileNotFoundException`` before it reads the files correctly.
+    "org.apache.spark.sql.execution.streaming.sinks.FileStreamSink",
+    # dbt-spark's session method asks ``SparkSession.builder.enableHiveSupport().getOrCreate()`` for every
+    # statement; the existing session is returned and Spark warns that the static setting is ignored (about
+    # 1,600 lines per ``dbt build``).
+    "org.apache.spark.sql.classic.SparkSession",
+)
 
 
-def _quiet_glob_path_warning(spark: SparkSession) -> None:
-    """Keep a harmless warning with a stack trace out of the logs.
-
-    Before reading a file-source path, Spark looks for a streaming sink's ``_spark_metadata`` folder under it.
-    For a ``{…}`` glob path (how :mod:`jianguan.lake.native_scan` hands a snapshot's files to SQL) that lookup
-    fails, and Spark logs a WARN with a ``FileNotFoundException`` before it reads the files correctly.
-    """
+def _quiet_harmless_warnings(spark: SparkSession) -> None:
+    """Keep :data:`QUIET_JVM_LOGGERS`' warnings out of the logs (errors still show)."""
     jvm = getattr(spark, "_jvm", None)
     if jvm is None:  # Spark Connect: the server's logging is not ours to set
         return
     log4j = jvm.org.apache.logging.log4j
-    log4j.core.config.Configurator.setLevel(GLOB_WARNING_LOGGER, log4j.Level.ERROR)
+    for logger in QUIET_JVM_LOGGERS:
+        log4j.core.config.Configurator.setLevel(logger, log4j.Level.ERROR)

@@ -9,6 +9,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from jianguan.lake import LakeTable
+from jianguan.spark import QUIET_JVM_LOGGERS
 
 pytestmark = pytest.mark.spark
 
@@ -95,3 +96,11 @@ def test_views_time_travel_and_global_views(spark: SparkSession, tmp_path: Path)
     assert codes(spark, "SELECT item_code FROM items_v1") == ["10000000000001", "10000000000002"]
     spark.sql(f"CREATE OR REPLACE GLOBAL TEMPORARY VIEW items_now USING delta OPTIONS (path '{path}')")
     assert codes(spark, "SELECT item_code FROM global_temp.items_now") == ["10000000000001"]
+
+
+def test_harmless_jvm_warnings_are_quiet(spark: SparkSession) -> None:
+    jvm = spark._jvm  # type: ignore[attr-defined]
+    loader = jvm.org.apache.spark.util.Utils.getContextOrSparkClassLoader()
+    for name in QUIET_JVM_LOGGERS:
+        jvm.java.lang.Class.forName(name, False, loader)  # a class renamed by a Spark upgrade would fail here
+        assert str(jvm.org.apache.logging.log4j.LogManager.getLogger(name).getLevel()) == "ERROR"
