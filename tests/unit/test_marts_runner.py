@@ -64,6 +64,12 @@ def test_cluster_target_comes_from_settings(tmp_path: Path) -> None:
     assert "--select" not in args and "--full-refresh" not in args
 
 
+def test_threads_come_from_the_profile_unless_set(tmp_path: Path) -> None:
+    assert "--threads" not in dbt_args(["build"], Settings(lakehouse_root=tmp_path))
+    args = dbt_args(["build"], Settings(lakehouse_root=tmp_path, dbt_threads=3))
+    assert args[args.index("--threads") + 1] == "3"
+
+
 def test_summary_counts_tests_and_lists_failures() -> None:
     summary = DbtSummary(
         command="build",

@@ -355,6 +355,8 @@ def dbt_args(
             # a test runs only when all it reads is built by the selection: the accepted-codes tests also read
             # the code_lists seed, which a selection of some models' ancestors does not build
             args += ["--indirect-selection", "buildable"]
+    if settings.dbt_threads is not None:
+        args += ["--threads", str(settings.dbt_threads)]
     if exclude_resource_types:
         args += ["--exclude-resource-types", *exclude_resource_types]
     if full_refresh:
