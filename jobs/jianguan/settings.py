@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     )
     dbt_thrift_port: int = Field(default=10000, ge=1, le=65535, description="Spark Thrift Server port")
     dbt_threads: int | None = Field(
-        default=None, ge=1, description="models dbt builds at once; unset: the profile's (local 1, cluster 4)"
+        default=None, ge=1, description="models dbt builds at once; unset: the dbt profile's threads"
     )
     alert_email: str | None = Field(default=None, description="where pipeline alerts are e-mailed (optional)")
     smtp_host: str | None = Field(default=None, description="SMTP relay for alert e-mails (optional)")

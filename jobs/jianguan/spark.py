@@ -104,7 +104,7 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "jianguan
     return spark
 
 
-# JVM loggers whose only WARNs are harmless and repeated; they log at ERROR and above
+# JVM loggers that repeat a harmless WARN; they log at ERROR and above, so their other WARNs are hidden too
 QUIET_JVM_LOGGERS = (
     # Before reading a file-source path, Spark looks for a streaming sink's ``_spark_metadata`` folder under it.
     # For a ``{…}`` glob path (how :mod:`jianguan.lake.native_scan` hands a snapshot's files to SQL) that lookup
@@ -112,7 +112,8 @@ QUIET_JVM_LOGGERS = (
     "org.apache.spark.sql.execution.streaming.sinks.FileStreamSink",
     # dbt-spark's session method asks ``SparkSession.builder.enableHiveSupport().getOrCreate()`` for every
     # statement; the existing session is returned and Spark warns that the static setting is ignored (about
-    # 1,600 lines per ``dbt build``).
+    # 1,600 lines per ``dbt build`` at ``small``). The session's other warnings (e.g. session extensions) concern
+    # settings spark_session() makes itself.
     "org.apache.spark.sql.classic.SparkSession",
 )
 
