@@ -11,10 +11,11 @@ data test; unit tests are left to CI) for that logical date, exactly as ``transf
 build of a lakehouse without marts builds everything from scratch; later days are the nightly case — the
 staging models standardise only the bronze rows delivered since (the bronze change feed) and rank them with
 their current rows, the incremental marts (fct_complaint_events, the SCD2 histories) merge only what is new,
-the rest are rebuilt. ``--full-refresh-last`` adds a ``--full-refresh`` build after the last day: the full
-cost of the same data. Per build it prints wall time, models/tests, how many staging models were built
-incrementally / left unchanged / rebuilt, and the slowest nodes (from dbt's run_results.json); the ingestion
-time is printed apart. Peak RSS of the driver and the Spark JVM is sampled.
+the rest are rebuilt unless their SQL and inputs are those of their last build (then they are kept as they
+are). ``--rerun-last`` builds the last day once more (a retry: nothing new); ``--full-refresh-last`` adds a
+``--full-refresh`` build after the last day: the full cost of the same data. Per build it prints wall time,
+models/tests, how many staging models were built incrementally / left unchanged / rebuilt, how many other
+models were kept, and the slowest nodes (from dbt's run_results.json); the ingestion time is printed apart. Peak RSS of the driver and the Spark JVM is sampled.
 
 A script, not a test: a small day takes minutes on 2 cores.
 """
@@ -73,6 +74,10 @@ def build(settings: Settings, spark: Any, day: date, kind: str, *, full_refresh:
     rebuilt = len(staging["rebuilt"]) if not full_refresh else "all"
     print(f"  staging: {len(staging['incremental'])} built from the bronze change feed, "
           f"{len(staging['unchanged'])} unchanged, {rebuilt} rebuilt in full")  # fmt: skip
+    others = [name for name in [*summary.models, *summary.seeds] if not name.startswith("stg_")]
+    kept = [name for name in others if name in summary.kept]
+    print(f"  other models and seeds left at their version (kept, or an empty increment): {len(kept)} of {len(others)}"
+          + (f" ({', '.join(kept)})" if 0 < len(kept) <= 12 else ""))  # fmt: skip
     print("  slowest: " + ", ".join(f"{name} {s:.1f}s" for name, s in slowest(summary.target_dir)))
     gold = {n: summary.rows[n] for n in ("dim_entities", "fct_complaints", "rpt_supervision_chain")
             if n in summary.rows}  # fmt: skip
@@ -95,6 +100,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--full-refresh-last", action="store_true", help="then rebuild everything in full")
+    parser.add_argument("--rerun-last", action="store_true",
+                        help="then build the last day again (a retry: nothing new)")  # fmt: skip
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_dbt_"))
@@ -124,6 +131,8 @@ def main() -> int:
                       f"bronze now {bronze_rows(settings):,} rows")  # fmt: skip
             first = not (settings.resolved_lakehouse_root / "gold").is_dir()
             build(settings, spark, day, "first (full) build" if first else "nightly build")
+        if args.rerun_last and dates:
+            build(settings, spark, dates[-1], "rerun of the same day")
         if args.full_refresh_last and dates:
             build(settings, spark, dates[-1], "full refresh of the same data", full_refresh=True)
         spark.stop()

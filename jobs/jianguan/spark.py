@@ -97,9 +97,10 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "jianguan
         from jianguan.lake.spark_source import register
 
         register(spark)
-    from jianguan.lake import native_scan
+    from jianguan.lake import commit_source, native_scan
 
     native_scan.register(spark)
+    commit_source.register(spark)
     _quiet_harmless_warnings(spark)
     return spark
 

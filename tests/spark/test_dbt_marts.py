@@ -409,13 +409,18 @@ def test_supervision_chain_is_time_ordered_per_entity(built: DbtSummary, lake: S
     assert inspection["officer_organisation_name"] == "江岸区市场监督管理局"
 
 
-def test_a_second_build_adds_a_version_and_keeps_history(
+def test_a_model_whose_inputs_are_unchanged_is_kept_and_a_full_refresh_adds_a_version(
     built: DbtSummary, spark: SparkSession, lake: Settings
 ) -> None:
     path = lake.table_path("gold", "dim_entities")
     before = DeltaTable(str(path)).version()
+    assert "inputs" in json.loads(DeltaTable(str(path)).history(1)[0]["userMetadata"])  # its fingerprint
     again = run_dbt(["build"], lake, select=["dim_entities"], spark=spark)
     assert again.success and again.models == {"dim_entities": "success"}
+    assert again.kept == ("dim_entities",)  # same SQL, same input versions: no job, no commit
+    assert DeltaTable(str(path)).version() == before
+    refreshed = run_dbt(["build"], lake, select=["dim_entities"], full_refresh=True, spark=spark)
+    assert refreshed.success and refreshed.kept == ()
     table = DeltaTable(str(path))
     assert table.version() == before + 1
     history = table.history()
@@ -426,6 +431,49 @@ def test_a_second_build_adds_a_version_and_keeps_history(
     assert old.num_rows == table.to_pyarrow_table().num_rows
     # analysts query the same table by name
     assert spark.sql("select count(*) from global_temp.dim_entities").first()[0] == old.num_rows
+
+
+def test_a_staging_model_without_a_bronze_table_is_not_rewritten_every_night(
+    built: DbtSummary, spark: SparkSession, lake: Settings
+) -> None:
+    model = "stg_actions__penalties"  # no penalties were delivered: its source is an empty view
+    assert not LakeTable(lake.table_path("bronze", "penalties")).exists()
+    table = DeltaTable(str(lake.table_path("silver", model)))
+    assert "inputs" in json.loads(table.history(1)[0]["userMetadata"])  # fingerprinted, no bronze version
+    again = run_dbt(["build"], lake, select=[model], spark=spark)
+    assert again.success and again.kept == (model,)
+    assert DeltaTable(str(lake.table_path("silver", model))).version() == table.version()
+
+
+def test_a_model_is_rebuilt_when_an_input_or_a_var_in_its_sql_changes(
+    built: DbtSummary, spark: SparkSession, lake: Settings
+) -> None:
+    def versions() -> dict[str, int]:
+        return {
+            name: DeltaTable(str(lake.table_path(layer, name))).version()
+            for layer, name in (
+                ("silver", "int_complaints_unioned"),
+                ("gold", "fct_complaints"),
+                ("gold", "rpt_supervision_monthly"),
+            )
+        }
+
+    selection = ["int_complaints_unioned", "fct_complaints", "rpt_supervision_monthly"]
+    first = versions()
+    same_day = run_dbt(
+        ["build"], lake, logical_date=DAY2 + dt.timedelta(days=30), select=selection, spark=spark
+    )
+    assert same_day.success and set(same_day.kept) == set(selection) and versions() == first
+    # fct_complaints measures overdue at the logical date (a var rendered into its SQL): a new day rebuilds it,
+    # and the monthly report reading it; int_complaints_unioned does not use the date and is kept
+    next_day = run_dbt(
+        ["build"], lake, logical_date=DAY2 + dt.timedelta(days=31), select=selection, spark=spark
+    )
+    assert next_day.success and next_day.kept == ("int_complaints_unioned",)
+    second = versions()
+    assert second["int_complaints_unioned"] == first["int_complaints_unioned"]
+    assert second["fct_complaints"] == first["fct_complaints"] + 1
+    assert second["rpt_supervision_monthly"] == first["rpt_supervision_monthly"] + 1
 
 
 def test_an_incremental_day_merges_new_and_redelivered_events(

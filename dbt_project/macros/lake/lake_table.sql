@@ -12,15 +12,24 @@
        created), so `ref()` and the tests see the new version — read by Spark's Parquet reader where it can
        (`lake_expose`).
   The table's history is kept (time travel, `history()`); a failed step leaves the previous version in place.
+  A model whose SQL and inputs are those of its last build is kept as it is: no job, no commit
+  (`lake_inputs_fingerprint`, macros/lake/fingerprint.sql; `--full-refresh` always rebuilds).
 -#}
 {% materialization lake_table, adapter='spark' %}
   {%- set identifier = model['alias'] -%}
   {%- set path = lake_path(config.get('layer', 'silver'), identifier) -%}
   {%- set target_relation = api.Relation.create(identifier=identifier, schema='global_temp', type='view') -%}
 
+  {%- set fingerprint, unchanged = lake_inputs_fingerprint(model, sql, path) -%}
+
   {{ run_hooks(pre_hooks) }}
   {%- call statement('main') -%}
-    {{ lake_write(identifier, path, sql, 'replace', config.get('partition_by')) }}
+    {%- if unchanged and not should_full_refresh() -%}
+      {{ lake_keep(identifier, path) }}
+    {%- else -%}
+      {{ lake_write(identifier, path, sql, 'replace', config.get('partition_by'),
+                    lake_fingerprint_metadata(fingerprint)) }}
+    {%- endif -%}
   {%- endcall -%}
   {{ run_hooks(post_hooks) }}
   {{ return({'relations': [target_relation]}) }}
@@ -40,7 +49,9 @@
   overwrite and append keep the table's schema.
   Staging models (meta `bronze_table`) record in their commit's userMetadata the bronze version they cover
   (`{"bronze_version": n}`, var `lake_bronze_versions`), which is where the runner starts the next build's
-  bronze change feed; when bronze received nothing since, the table is left as it is (no commit).
+  bronze change feed; when bronze received nothing since, the table is left as it is (no commit). Every other
+  lake_incremental model (and a staging model whose bronze table does not exist yet) records its input
+  fingerprint instead and is kept as it is while that is unchanged (macros/lake/fingerprint.sql).
 -#}
 {% materialization lake_incremental, adapter='spark' %}
   {%- set identifier = model['alias'] -%}
@@ -51,12 +62,21 @@
   {%- set rebuild = not is_incremental() -%}
   {%- set bronze_table = bronze_table_of(model) -%}
   {%- set bronze_versions = var('lake_bronze_versions', {}) -%}
-  {%- set user_metadata = tojson({'bronze_version': bronze_versions[bronze_table]})
-        if bronze_table and bronze_table in bronze_versions else none -%}
+  {%- if bronze_table and bronze_table in bronze_versions -%}
+    {#- staging models follow the bronze change feed instead (a feed with nothing new keeps the table); one
+        whose bronze table does not exist yet reads an empty view and is fingerprinted like the others -#}
+    {%- set unchanged = false -%}
+    {%- set user_metadata = tojson({'bronze_version': bronze_versions[bronze_table]}) -%}
+  {%- else -%}
+    {%- set fingerprint, unchanged = lake_inputs_fingerprint(model, sql, path) -%}
+    {%- set user_metadata = lake_fingerprint_metadata(fingerprint) -%}
+  {%- endif -%}
 
   {{ run_hooks(pre_hooks) }}
   {%- call statement('main') -%}
-    {%- if rebuild -%}
+    {%- if unchanged and not should_full_refresh() -%}
+      {{ lake_keep(identifier, path) }}
+    {%- elif rebuild -%}
       {{ lake_write(identifier, path, sql, 'replace', config.get('partition_by'), user_metadata) }}
     {%- elif bronze_table and var('lake_bronze_changes', {}).get(identifier) == 0 -%}
       {#- nothing new in bronze: the table stays as it is -#}
@@ -146,6 +166,20 @@
   {%- do run_query('drop view if exists ' ~ staging) -%}
   {%- do run_query('drop view if exists ' ~ sink) -%}
   {{ lake_expose(identifier, path) }}
+{%- endmacro %}
+
+
+{#-
+  The statement of a model kept as it is (its inputs are those of its last build): the runner exposed its table
+  before dbt started, so the view stays; without one (dbt run by hand) it is created.
+-#}
+{% macro lake_keep(identifier, path) -%}
+  {{ log('lake: ' ~ identifier ~ ' kept: its SQL and inputs are those of its last build', info=true) }}
+  {%- if lake_table_exists(path) -%}
+    select '{{ identifier }}' as kept
+  {%- else -%}
+    {{ lake_expose(identifier, path) }}
+  {%- endif -%}
 {%- endmacro %}
 
 
@@ -258,7 +292,7 @@
 
 
 {#-
-  Seeds. Locally a seed CSV is written as a Delta table (one CREATE OR REPLACE TABLE commit per run), typed by
+  Seeds. Locally a seed CSV is written as a Delta table (one CREATE OR REPLACE TABLE commit when it changed), typed by
   the seed's `column_types` (otherwise the type dbt infers) and exposed as `global_temp.<seed>` like the models.
   dbt only accepts `materialized: seed` for seeds, so this overrides the seed materialization for Spark and hands
   the cluster target back to dbt's own.
@@ -292,9 +326,15 @@
       as seed_rows({% for name in agate_table.column_names %}`{{ name }}`{% if not loop.last %}, {% endif %}{% endfor %})
   {%- endset -%}
 
+  {%- set fingerprint, unchanged = lake_inputs_fingerprint(model, select_sql, path) -%}
+
   {{ run_hooks(pre_hooks) }}
   {%- call statement('main') -%}
-    {{ lake_write(identifier, path, select_sql, 'replace') }}
+    {%- if unchanged and not should_full_refresh() -%}
+      {{ lake_keep(identifier, path) }}
+    {%- else -%}
+      {{ lake_write(identifier, path, select_sql, 'replace', none, lake_fingerprint_metadata(fingerprint)) }}
+    {%- endif -%}
   {%- endcall -%}
   {{ run_hooks(post_hooks) }}
   {{ return({'relations': [target_relation]}) }}

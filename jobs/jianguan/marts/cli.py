@@ -22,7 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     commands = parser.add_subparsers(dest="marts_command", required=True)
     build = commands.add_parser("build", help="dbt build: seeds, models and tests")
     build.add_argument("--select", nargs="+", default=[], help="dbt node selection")
-    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental models")
+    build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every model from scratch (incremental ones, and those whose inputs are unchanged)",
+    )
     build.add_argument(
         "--date", type=dt.date.fromisoformat, default=None, help="logical date YYYY-MM-DD (default: today)"
     )

@@ -69,6 +69,10 @@ class DbtSummary:
     """staging model → why a build would rebuild it in full (first build, bronze rows deleted …)."""
     staging_replaced: tuple[str, ...] = ()
     """the rebuilt staging models that held rows: incremental models reading them were recomputed in full."""
+    kept: tuple[str, ...] = ()
+    """models and seeds that ran green and left their table at the version it had: their SQL and inputs were
+    those of their last build (``lake_inputs_fingerprint``), bronze received nothing for a staging model, or
+    an incremental model's increment was empty."""
 
     @property
     def tests_passed(self) -> int:
@@ -85,6 +89,7 @@ class DbtSummary:
             "seconds": round(self.seconds, 2),
             "models_built": sorted(name for name, status in self.models.items() if status == "success"),
             "models_failed": sorted(name for name, status in self.models.items() if status == "error"),
+            "models_kept": sorted(self.kept),
             "seeds": dict(sorted(self.seeds.items())),
             "tests_passed": self.tests_passed,
             "tests_failed": self.tests_failed,
@@ -119,6 +124,8 @@ class ExposedTables:
 
     paths: dict[str, str]
     """view name → Delta table path."""
+    versions: dict[str, int]
+    """view name → the version its view reads."""
     bronze_versions: dict[str, int]
     """bronze table → the version its view reads (pinned: the build sees one consistent bronze)."""
 
@@ -141,6 +148,7 @@ def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -
         if row["isTemporary"] and row["namespace"] == "global_temp":
             spark.catalog.dropGlobalTempView(row["viewName"])
     exposed: dict[str, str] = {}
+    versions: dict[str, int] = {}
     bronze_versions: dict[str, int] = {}
     for layer in VIEW_LAYERS:
         for path in _delta_tables(settings.resolved_lakehouse_root / layer):
@@ -148,6 +156,7 @@ def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -
             if layer == "bronze":
                 bronze_versions[path.name] = scan.version
             exposed[path.name] = str(path)
+            versions[path.name] = scan.version
     empty = 0
     for table in std.tables:
         for name, schema in (
@@ -162,7 +171,7 @@ def expose_lake_tables(spark: SparkSession, settings: Settings, std: Standard) -
     log.info(
         "exposed %d lakehouse table(s) as global_temp views, %d empty bronze view(s)", len(exposed), empty
     )
-    return ExposedTables(exposed, bronze_versions)
+    return ExposedTables(exposed, versions, bronze_versions)
 
 
 BRONZE_CHANGES_SUFFIX = "__bronze_changes"
@@ -364,7 +373,17 @@ def dbt_args(
     return args
 
 
-def _summarise(command: str, result: Any, settings: Settings, seconds: float, success: bool) -> DbtSummary:
+def _summarise(
+    command: str,
+    result: Any,
+    settings: Settings,
+    seconds: float,
+    success: bool,
+    versions_before: Mapping[str, int] | None = None,
+) -> DbtSummary:
+    """What dbt reported, with each green model's table (path, rows) and the models it kept as they were
+    (same version as in ``versions_before``, the versions exposed before dbt started)."""
+    kept: list[str] = []
     summary = DbtSummary(
         command=command, success=success, seconds=seconds, target_dir=str(dbt_dir(settings) / "target")
     )
@@ -389,6 +408,9 @@ def _summarise(command: str, result: Any, settings: Settings, seconds: float, su
             if table.exists():  # views (lake_view) have no table
                 summary.paths[node.name] = table.uri
                 summary.rows[node.name] = table.count()
+                if versions_before and versions_before.get(node.alias or node.name) == table.version():
+                    kept.append(node.name)
+    summary.kept = tuple(sorted(kept))
     return summary
 
 
@@ -411,6 +433,7 @@ def run_dbt(
     from dbt.cli.main import dbtRunner
 
     changes: BronzeChanges | None = None
+    versions_before: dict[str, int] = {}
     if settings.dbt_target == "local":
         from jianguan.spark import spark_session
         from jianguan.spec.loader import load_standard
@@ -418,6 +441,7 @@ def run_dbt(
         session = spark or spark_session(settings)
         std = load_standard(settings.schemas_root)
         exposed = expose_lake_tables(session, settings, std)
+        versions_before = exposed.versions
         changes = (
             BronzeChanges(dict(exposed.bronze_versions), {}, {})  # everything is rebuilt anyway
             if full_refresh
@@ -441,7 +465,9 @@ def run_dbt(
         raise DbtRunError(
             f"dbt {' '.join(command)} could not run: {outcome.exception}"
         ) from outcome.exception
-    summary = _summarise(" ".join(command), outcome.result, settings, seconds, bool(outcome.success))
+    summary = _summarise(
+        " ".join(command), outcome.result, settings, seconds, bool(outcome.success), versions_before
+    )
     if changes is not None:
         summary.staging_pending, summary.staging_rebuilt = changes.pending, changes.rebuilt
         summary.staging_replaced = changes.replaced
