@@ -15,7 +15,8 @@ the rest are rebuilt unless their SQL and inputs are those of their last build (
 are). ``--rerun-last`` builds the last day once more (a retry: nothing new); ``--full-refresh-last`` adds a
 ``--full-refresh`` build after the last day: the full cost of the same data. Per build it prints wall time,
 models/tests, how many staging models were built incrementally / left unchanged / rebuilt, how many other
-models were kept, and the slowest nodes (from dbt's run_results.json); the ingestion time is printed apart. Peak RSS of the driver and the Spark JVM is sampled.
+models were kept, and the slowest nodes (from dbt's run_results.json); the ingestion time is printed apart.
+Peak RSS of the driver and the Spark JVM is sampled.
 
 A script, not a test: a small day takes minutes on 2 cores.
 """

@@ -417,7 +417,7 @@ def test_a_model_whose_inputs_are_unchanged_is_kept_and_a_full_refresh_adds_a_ve
     assert "inputs" in json.loads(DeltaTable(str(path)).history(1)[0]["userMetadata"])  # its fingerprint
     again = run_dbt(["build"], lake, select=["dim_entities"], spark=spark)
     assert again.success and again.models == {"dim_entities": "success"}
-    assert again.kept == ("dim_entities",)  # same SQL, same input versions: no job, no commit
+    assert again.kept == ("dim_entities",)  # same SQL, same input versions: not run, no commit
     assert DeltaTable(str(path)).version() == before
     refreshed = run_dbt(["build"], lake, select=["dim_entities"], full_refresh=True, spark=spark)
     assert refreshed.success and refreshed.kept == ()

@@ -7,7 +7,7 @@
   the runner pinned them to), the materialization, layer and partitioning, and the descriptions written into
   the table's schema. Each build records it in its commit's userMetadata (`{"inputs": "<md5>"}`). When the
   next build computes the same fingerprint, the table already holds what the build would write: the model is
-  kept (no Spark job, no commit, its version unchanged), and so, in turn, is every model downstream whose
+  kept (its SQL does not run, no commit, its version unchanged), and so, in turn, is every model downstream whose
   inputs are then all unchanged. A rerun of a night, or a night in which a library received nothing, costs
   only what changed.
 
@@ -15,6 +15,8 @@
   a table whose last commit was made by something else (maintenance, an older build): its userMetadata holds
   no fingerprint. A change to the materialization code itself is not seen: build with `--full-refresh` after
   one (or bump `format` in lake_inputs_fingerprint: every model is then rebuilt once).
+  An incremental model whose increment is empty makes no commit, so it records no new fingerprint: it runs its
+  (empty) increment again on the next build, and its version, which its descendants see, stays the same.
 -#}
 
 
@@ -24,23 +26,24 @@
 -#}
 {% macro lake_inputs_fingerprint(node, compiled_sql, path) -%}
   {%- set paths = [path] -%}
-  {%- set pinned = {} -%}
+  {#- input node → the version the runner pinned it to (bronze), or the path of the table to ask for it -#}
+  {%- set read_from = {} -%}
   {%- set bronze_versions = var('lake_bronze_versions', {}) -%}
   {%- for node_id in node.depends_on.nodes | sort -%}
     {%- if node_id in graph.sources -%}
       {%- set source_node = graph.sources[node_id] -%}
       {%- set name = source_node.identifier or source_node.name -%}
       {%- if name in bronze_versions -%}
-        {%- do pinned.update({node_id: bronze_versions[name]}) -%}
+        {%- do read_from.update({node_id: bronze_versions[name]}) -%}
       {%- else -%}
         {%- do paths.append(lake_path('bronze', name)) -%}
-        {%- do pinned.update({node_id: paths[-1]}) -%}
+        {%- do read_from.update({node_id: paths[-1]}) -%}
       {%- endif -%}
     {%- elif node_id in graph.nodes -%}
       {%- set parent = graph.nodes[node_id] -%}
       {%- if parent.resource_type == 'seed' or parent.config.materialized in ('lake_table', 'lake_incremental') -%}
         {%- do paths.append(lake_path(parent.config.get('layer', 'silver'), parent.alias)) -%}
-        {%- do pinned.update({node_id: paths[-1]}) -%}
+        {%- do read_from.update({node_id: paths[-1]}) -%}
       {%- else -%}
         {{ return((none, false)) }}
       {%- endif -%}
@@ -50,7 +53,7 @@
   {%- endfor -%}
   {%- set commits = lake_latest_commits(node.alias, paths) -%}
   {%- set inputs = {} -%}
-  {%- for node_id, value in pinned.items() -%}
+  {%- for node_id, value in read_from.items() -%}
     {%- do inputs.update({node_id: commits[value][0] if value is string else value}) -%}
   {%- endfor -%}
   {%- set comments = {} -%}

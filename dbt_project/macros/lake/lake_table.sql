@@ -12,7 +12,7 @@
        created), so `ref()` and the tests see the new version — read by Spark's Parquet reader where it can
        (`lake_expose`).
   The table's history is kept (time travel, `history()`); a failed step leaves the previous version in place.
-  A model whose SQL and inputs are those of its last build is kept as it is: no job, no commit
+  A model whose SQL and inputs are those of its last build is kept as it is: its SQL does not run, no commit
   (`lake_inputs_fingerprint`, macros/lake/fingerprint.sql; `--full-refresh` always rebuilds).
 -#}
 {% materialization lake_table, adapter='spark' %}
