@@ -46,14 +46,14 @@
 {%- endmacro %}
 
 {#-
-  The matching key of a party's name: match_name, one spelling per legal form (有限责任公司 → 有限公司,
-  股份公司 → 股份有限公司, as jianguan.risk.inputs.name_key), and null for the placeholders complainants and
-  hotline operators write when they do not know the party (var placeholder_party_names, e.g. 未知商家).
+  The matching key of a party's name, from its match_name (`name_match`: computed once by the caller, it is read
+  twice here): one spelling per legal form (有限责任公司 → 有限公司, 股份公司 → 股份有限公司, as
+  jianguan.risk.inputs.name_key), and null for the placeholders complainants and hotline operators write when they
+  do not know the party (var placeholder_party_names, e.g. 未知商家).
 -#}
-{% macro party_name_key(expression) -%}
-  {%- set key = match_name(expression) -%}
+{% macro party_name_key(name_match) -%}
   case
-    when {{ key }} in ({% for name in var('placeholder_party_names') %}'{{ name }}'{{ ', ' if not loop.last }}{% endfor %}) then null
-    else regexp_replace(regexp_replace({{ key }}, '有限责任公司$', '有限公司'), '股份公司$', '股份有限公司')
+    when {{ name_match }} in ({% for name in var('placeholder_party_names') %}'{{ name }}'{{ ', ' if not loop.last }}{% endfor %}) then null
+    else regexp_replace(regexp_replace({{ name_match }}, '有限责任公司$', '有限公司'), '股份公司$', '股份有限公司')
   end
 {%- endmacro %}
