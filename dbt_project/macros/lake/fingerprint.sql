@@ -8,8 +8,8 @@
   the table's schema. Each build records it in its commit's userMetadata (`{"inputs": "<md5>"}`). When the
   next build computes the same fingerprint, the table already holds what the build would write: the model is
   kept (its SQL does not run, no commit, its version unchanged), and so, in turn, is every model downstream whose
-  inputs are then all unchanged. A rerun of a night, or a night in which a library received nothing, costs
-  only what changed.
+  inputs are then all unchanged. A rerun of a night, or a night in which a library received nothing, rebuilds
+  only what changed (the data tests still run).
 
   Never kept: `--full-refresh`; a model that reads something without a Delta table (a `lake_view` model);
   a table whose last commit was made by something else (maintenance, an older build): its userMetadata holds
