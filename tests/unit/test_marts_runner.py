@@ -27,7 +27,13 @@ from jianguan.spec.render.schemas import bronze_arrow_schema
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(lakehouse_root=tmp_path / "lake", dbt_thrift_host="sts.example", dbt_thrift_port=10001)
+    # dbt_threads given: a JIANGUAN_DBT_THREADS in the developer's environment must not change these arguments
+    return Settings(
+        lakehouse_root=tmp_path / "lake",
+        dbt_thrift_host="sts.example",
+        dbt_thrift_port=10001,
+        dbt_threads=None,
+    )
 
 
 def test_dbt_args_pin_project_target_artifacts_and_vars(settings: Settings) -> None:
@@ -65,7 +71,7 @@ def test_cluster_target_comes_from_settings(tmp_path: Path) -> None:
 
 
 def test_threads_come_from_the_profile_unless_set(tmp_path: Path) -> None:
-    assert "--threads" not in dbt_args(["build"], Settings(lakehouse_root=tmp_path))
+    assert "--threads" not in dbt_args(["build"], Settings(lakehouse_root=tmp_path, dbt_threads=None))
     args = dbt_args(["build"], Settings(lakehouse_root=tmp_path, dbt_threads=3))
     assert args[args.index("--threads") + 1] == "3"
 
