@@ -346,16 +346,29 @@ def test_staging_keeps_the_contract_and_the_latest_version(built: DbtSummary, la
     table = DeltaTable(str(lake.table_path("silver", "stg_objects__enterprises")))
     schema = pa.schema(table.schema().to_arrow())
     bronze = bronze_arrow_schema(std, "enterprises")
+    match_keys = ["uscc_match_key", "party_name_match_key", "domicile_match_key"]
     expected = [f.name for f in spec.fields] + [f.name for f in std.token_fields(spec)] + STAGING_LINEAGE
-    assert schema.names == expected
+    assert schema.names == expected + match_keys
     for name in expected:
         assert schema.field(name).type == bronze.field(name).type, name
+    assert all(schema.field(name).type == pa.string() for name in match_keys)
     # column comments come from the generated YAML (Chinese label first)
     assert schema.field("uscc").metadata[b"comment"].decode().startswith("统一社会信用代码")
     by_id = {r["entity_pripid"]: r for r in table.to_pyarrow_table().to_pylist()}
     assert sorted(by_id) == ["P-A", "P-B"]
     assert by_id["P-A"]["registration_status_code"] == "4"  # day 2's correction wins
     assert by_id["P-A"]["uscc"] == USCC_A and by_id["P-A"]["logical_date"] == DAY2
+    # the matching keys entity resolution reads, computed here once per delivered row
+    assert by_id["P-A"]["uscc_match_key"] == USCC_A
+    assert by_id["P-A"]["party_name_match_key"] == "武汉甲乙食品有限公司"
+    assert by_id["P-A"]["domicile_match_key"] == "武汉市江岸区解放大道1号"
+    inspections = {r["inspection_code"]: r for r in rows(lake, "silver", "stg_actions__inspections")}
+    assert inspections["JC-2"]["uscc"] == USCC_A_TYPO and inspections["JC-2"]["uscc_match_key"] is None
+    assert inspections["JC-2"]["party_name_match_key"] == "武汉甲乙食品有限公司"  # full-width spaces gone
+    assert (
+        inspections["JC-3"]["uscc_match_key"] is None
+        and inspections["JC-3"]["operating_address_match_key"] is None
+    )
 
 
 def test_entities_resolve_by_uscc_then_name_and_region(built: DbtSummary, lake: Settings) -> None:

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+import yaml
 
 from jianguan.errors import SchemaError
 from jianguan.spec.loader import load_standard
+from jianguan.spec.render.dbt_sources import render_sources, staging_arrow_schema
 from jianguan.spec.render.schemas import bronze_arrow_schema, rejected_arrow_schema
 from tests.unit.mini_standard import FEED, TABLE, write_mini_standard
 
@@ -97,3 +99,47 @@ def test_personal_fields_get_a_token_column_in_bronze(tmp_path: Path) -> None:
     names = [f.name for f in std.bronze_fields("penalties")]
     assert names.index("contact_phone_token") > names.index("updated_at")
     assert "penalty_code_token" not in names
+
+
+def test_party_fields_get_a_match_key_in_staging_only(tmp_path: Path) -> None:
+    table = copy.deepcopy(TABLE)
+    table["fields"][1]["match_key"] = "uscc"
+    std = load_standard(write_mini_standard(tmp_path, table=table))
+    spec = std.table("penalties")
+    assert [f.name for f in std.match_key_fields(spec)] == ["party_code_match_key"]
+    assert "party_code_match_key" not in [f.name for f in std.bronze_fields("penalties")]
+    staged = staging_arrow_schema(std, spec)
+    assert staged.names[-1] == "party_code_match_key"
+    assert (
+        staged.field("party_code_match_key").type == pa.string()
+        and staged.field("party_code_match_key").nullable
+    )
+    assert staged.field("party_code_match_key").metadata[b"label_zh"].decode() == "行政相对人编码匹配键"
+    column = next(c for t in yaml.safe_load(render_sources(std, "actions"))["sources"][0]["tables"]
+                  if t["name"] == "penalties" for c in t["columns"] if c["name"] == "party_code")  # fmt: skip
+    assert column["meta"]["match_key"] == "uscc"  # what stage_bronze reads
+
+
+@pytest.mark.parametrize(
+    ("field", "match_key", "expected"),
+    [
+        (1, "name", "match_key uscc goes with format uscc"),  # a USCC field's key is the code itself
+        (0, "uscc", "match_key uscc goes with format uscc"),  # no USCC format: nothing to check it against
+        (3, "name", "match_key applies to string fields only"),
+        (0, "phonetic", "fields[0] (name=penalty_code).match_key"),
+    ],
+)
+def test_match_key_problems_name_the_field(tmp_path: Path, field: int, match_key: str, expected: str) -> None:
+    table = copy.deepcopy(TABLE)
+    table["fields"][field]["match_key"] = match_key
+    with pytest.raises(SchemaError) as error:
+        load_standard(write_mini_standard(tmp_path, table=table))
+    assert expected in str(error.value)
+
+
+def test_a_match_key_may_not_shadow_a_field(tmp_path: Path) -> None:
+    table = copy.deepcopy(TABLE)
+    table["fields"][1]["match_key"] = "uscc"
+    table["fields"].append({**table["fields"][0], "name": "party_code_match_key", "required": False})
+    with pytest.raises(SchemaError, match="already has its _match_key name"):
+        load_standard(write_mini_standard(tmp_path, table=table))

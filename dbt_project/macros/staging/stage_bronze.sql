@@ -10,6 +10,8 @@
     * every other type: cast to its declared type (bronze is typed already; the cast pins the contract);
     * `<field>_token` columns are kept as they are; of the lineage columns batch_id, source_system,
       logical_date and ingested_at are kept.
+  Then, per field that names a party (meta `match_key`, from schemas/), `<field>_match_key`: its matching form
+  (`match_key_of`, macros/staging/standardise.sql), computed from the standardised value.
   Grain: the latest version per business key — ordered by the model's `merge_order` (generated from schemas/: the
   table's `order_by` column, then the delivery: logical_date, ingested_at, batch_id), then the row number in the
   file, newest first.
@@ -95,10 +97,39 @@ standardised as (
 
 ),
 
+matched as (
+
+    -- a name is matched once here and read twice by its key (party_name_key)
+    select
+        {%- for column in node.columns.values() if (column.meta or {}).get('match_key') == 'name' %}
+        {{ match_name('`' ~ column.name ~ '`') }} as `__{{ column.name }}_name_match`,
+        {%- endfor %}
+        *
+    from standardised
+
+),
+
+keyed as (
+
+    select
+        {%- for column in node.columns.values() if (column.meta or {}).get('match_key') %}
+        {%- set key_name = column.name ~ '_match_key' %}
+        {%- do output.append(key_name) %}
+        {%- if column.meta['match_key'] == 'name' %}
+        {{ party_name_key('`__' ~ column.name ~ '_name_match`') }} as `{{ key_name }}`,
+        {%- else %}
+        {{ match_key_of(column.meta['match_key'], '`' ~ column.name ~ '`') }} as `{{ key_name }}`,
+        {%- endif %}
+        {%- endfor %}
+        *
+    from matched
+
+),
+
 candidates as (
 
     select {% for name in output %}`{{ name }}`, {% endfor %}source_row_number
-    from standardised
+    from keyed
     {%- if incremental and not (target.name == 'local' and model.config.get('incremental_strategy') == 'merge') %}
     union all
     -- the model's current rows (the winners of all earlier versions) compete with the new versions

@@ -57,3 +57,19 @@
     else regexp_replace(regexp_replace({{ name_match }}, '有限责任公司$', '有限公司'), '股份公司$', '股份有限公司')
   end
 {%- endmacro %}
+
+
+{#-
+  The matching form of a standardised field that names a party (its `match_key` in schemas/): a valid USCC (else
+  null) or an address without spaces. The staging models add it as `<field>_match_key`; a name's key is
+  `party_name_key` of its `match_name`, which stage_bronze computes once in a CTE of its own.
+-#}
+{% macro match_key_of(kind, expression) -%}
+  {%- if kind == 'uscc' -%}
+    case when {{ is_valid_uscc(expression) }} then {{ expression }} end
+  {%- elif kind == 'address' -%}
+    {{ match_name(expression) }}
+  {%- else -%}
+    {{ exceptions.raise_compiler_error('match_key_of: unknown match_key ' ~ kind) }}
+  {%- endif -%}
+{%- endmacro %}

@@ -1,4 +1,5 @@
--- Every place a party is named across the eight libraries, one row per (source model, source record).
+-- Every place a party is named across the eight libraries, one row per (source model, source record). The
+-- matching keys (valid USCC, name key, address key) come from staging, which computes them once per delivered row.
 with
 
 mentions as (
@@ -61,38 +62,10 @@ mentions as (
 
 ),
 
-matched as (
-
-    -- each name is matched once; the key and the filter read the column (at `medium`, ~1.8 M mentions, matching
-    -- it in each place took the model's query from 12.2 to 18.7 s)
-    select *, {{ match_name('party_name') }} as name_match
-    from mentions
-
-),
-
-keyed as (
-
-    select *, {{ party_name_key('name_match') }} as name_key
-    from matched
-
-),
-
 final as (
 
-    select
-        source_model,
-        source_id,
-        uscc,
-        {{ is_valid_uscc('uscc') }} as has_valid_uscc,
-        party_name,
-        name_key,
-        region_code,
-        {{ match_name('address') }} as address_key,
-        legal_rep_token,
-        is_registry,
-        entity_type,
-        registration_status_code
-    from keyed
+    select *
+    from mentions
     -- a mention that names nobody (no code, no name or only a placeholder such as 未知商家) is no entity
     where uscc is not null or name_key is not null
 

@@ -251,8 +251,7 @@ def plan_bronze_changes(
     """
     from jianguan.lake import LakeTable
     from jianguan.lake.changes import change_files
-    from jianguan.spec.render.dbt_sources import VERSIONS_SUFFIX, staging_fields, staging_name
-    from jianguan.spec.render.schemas import bronze_arrow_schema
+    from jianguan.spec.render.dbt_sources import VERSIONS_SUFFIX, staging_arrow_schema, staging_name
 
     feeds: dict[str, BronzeFeed | None] = {}
     rebuilt: dict[str, str] = {}
@@ -261,8 +260,7 @@ def plan_bronze_changes(
             continue
         version = bronze_versions[table.name]
         uri = LakeTable(settings.table_path("bronze", table.name)).uri
-        bronze = bronze_arrow_schema(std, table.name)
-        expected = [(spec.name, bronze.field(spec.name).type) for spec in staging_fields(std, table)]
+        expected = [(f.name, f.type) for f in staging_arrow_schema(std, table)]
         base = staging_name(table.library, table.name)
         since: dict[int, list[ChangeFile]] = {}  # the two models of a table usually cover the same version
         for model in (base, base + VERSIONS_SUFFIX) if table.history else (base,):

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from jianguan.errors import SchemaError
 from jianguan.spec.model import (
     FORMATS,
+    MATCH_KEY_SUFFIX,
     CodeList,
     Envelope,
     ExportField,
@@ -29,6 +30,7 @@ from jianguan.spec.model import (
     GlossaryEntry,
     Library,
     LineageColumns,
+    PiiClass,
     PiiTreatment,
     TableSpec,
 )
@@ -83,17 +85,33 @@ class Standard:
         """
         tokenised = {name for name, treatment in self.pii.items() if "token" in treatment.treatment}
         return [
-            FieldSpec(
-                name=f"{spec.name}_token",
-                label_zh=f"{spec.label_zh}令牌",
-                description=f"Keyed HMAC-SHA256 token of {spec.name} (PII class {spec.pii}); joins without identity.",
-                type="string",
-                required=False,
+            _derived_string(
+                f"{spec.name}_token",
+                f"{spec.label_zh}令牌",
+                f"Keyed HMAC-SHA256 token of {spec.name} (PII class {spec.pii}); joins without identity.",
                 pii="none",
-                provenance="inferred",
             )
             for spec in table.fields
             if spec.pii in tokenised
+        ]
+
+    def match_key_fields(self, table: TableSpec) -> list[FieldSpec]:
+        """``<field>_match_key`` for each field that names a party (``match_key``): the staging layer's matching
+        form of it (entity resolution compares these), computed once per delivered row instead of per build."""
+        meaning = {
+            "name": "the name without spaces, one spelling per legal form, null for placeholders such as 未知商家",
+            "address": "the address without spaces, half-width",
+            "uscc": "the code when it is a valid USCC (structure and GB 32100 check character), else null",
+        }
+        return [
+            _derived_string(
+                f"{spec.name}{MATCH_KEY_SUFFIX}",
+                f"{spec.label_zh}匹配键",
+                f"Matching key of {spec.name} for entity resolution: {meaning[spec.match_key]}.",
+                pii=spec.pii,  # derived from the value bronze holds (masked when the class masks it)
+            )
+            for spec in table.fields
+            if spec.match_key
         ]
 
     def export_mapping(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
@@ -105,6 +123,19 @@ class Standard:
                     key = (layout.table, export_field.source_field)
                     mapping.setdefault(key, []).append((layout.name, export_field.code))
         return mapping
+
+
+def _derived_string(name: str, label_zh: str, description: str, *, pii: PiiClass) -> FieldSpec:
+    """A nullable string column the platform derives from a field of the standard (a token, a match key)."""
+    return FieldSpec(
+        name=name,
+        label_zh=label_zh,
+        description=description,
+        type="string",
+        required=False,
+        pii=pii,
+        provenance="inferred",
+    )
 
 
 class _Problems:

@@ -23,6 +23,9 @@ LAYERS = ("bronze", "silver", "gold", "export")
 
 Provenance = Literal["seen", "inferred"]
 PiiClass = Literal["none", "name", "id_number", "phone", "address", "free_text"]
+MatchKey = Literal["name", "address", "uscc"]
+"""How a field names a party for entity resolution: staging adds ``<field>_match_key`` (see schemas/README.md)."""
+MATCH_KEY_SUFFIX = "_match_key"
 
 
 class _Strict(BaseModel):
@@ -52,6 +55,7 @@ class FieldSpec(_Strict):
     pii: PiiClass
     provenance: Provenance
     severity: Literal["error", "warn"] = "error"
+    match_key: MatchKey | None = None
 
     _check_name = field_validator("name")(classmethod(lambda cls, v: _snake(v)))
 
@@ -78,6 +82,10 @@ class FieldSpec(_Strict):
             raise ValueError("length applies to string fields only")
         if (self.min is not None or self.max is not None) and not self.is_numeric:
             raise ValueError("min/max apply to numeric fields only")
+        if self.match_key is not None and self.type != "string":
+            raise ValueError("match_key applies to string fields only")
+        if (self.match_key == "uscc") != (self.match_key is not None and self.format == "uscc"):
+            raise ValueError("match_key uscc goes with format uscc (and a uscc field's match_key is uscc)")
         return self
 
     @property
@@ -129,6 +137,11 @@ class TableSpec(_Strict):
             raise ValueError(f"order_by names unknown field {self.order_by!r}")
         if self.history and self.order_by is None:
             raise ValueError("history needs order_by (the field that orders the versions)")
+        clashes = [f.name for f in self.fields if f.match_key and f"{f.name}{MATCH_KEY_SUFFIX}" in names]
+        if clashes:
+            raise ValueError(
+                f"fields {clashes} have a match_key, and a field already has its {MATCH_KEY_SUFFIX} name"
+            )
         return self
 
     def field(self, name: str) -> FieldSpec:
