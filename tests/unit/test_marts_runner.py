@@ -21,7 +21,13 @@ from jianguan.marts.dbt_run import (
 )
 from jianguan.settings import Settings
 from jianguan.spec.loader import load_standard
-from jianguan.spec.render.dbt_sources import render_all, staging_arrow_schema, staging_name, staging_sql_path
+from jianguan.spec.render.dbt_sources import (
+    VERSIONS_SUFFIX,
+    render_all,
+    staging_arrow_schema,
+    staging_name,
+    staging_sql_path,
+)
 from jianguan.spec.render.schemas import bronze_arrow_schema
 
 
@@ -154,7 +160,8 @@ def _staged(settings: Settings, model: str, covered: int | None, *, columns: int
     """A staging table of enterprises whose last commit records the bronze version it covered (as the
     materialization does); ``columns`` keeps only the first ones (a table built under an older standard)."""
     std = load_standard(settings.schemas_root)
-    schema = pa.schema(list(staging_arrow_schema(std, std.table("enterprises")))[:columns])
+    versions = model.endswith(VERSIONS_SUFFIX)
+    schema = pa.schema(list(staging_arrow_schema(std, std.table("enterprises"), versions=versions))[:columns])
     table = LakeTable.create(settings.table_path("silver", model), schema)
     metadata = {"userMetadata": json.dumps({"bronze_version": covered})} if covered is not None else None
     table.append(pa.Table.from_pylist([_bronze_row(schema)], schema=schema), metadata=metadata)

@@ -11,7 +11,8 @@
     * `<field>_token` columns are kept as they are; of the lineage columns batch_id, source_system,
       logical_date and ingested_at are kept.
   Then, per field that names a party (meta `match_key`, from schemas/), `<field>_match_key`: its matching form
-  (`match_key_of`, macros/staging/standardise.sql), computed from the standardised value.
+  (`match_key_of`, macros/staging/standardise.sql), computed from the standardised value — in the latest-version
+  model only (entity resolution reads it; the `_versions` models feed the histories).
   Grain: the latest version per business key — ordered by the model's `merge_order` (generated from schemas/: the
   table's `order_by` column, then the delivery: logical_date, ingested_at, batch_id), then the row number in the
   file, newest first.
@@ -101,7 +102,7 @@ matched as (
 
     -- a name is matched once here and read twice by its key (party_name_key)
     select
-        {%- for column in node.columns.values() if (column.meta or {}).get('match_key') == 'name' %}
+        {%- for column in node.columns.values() if (column.meta or {}).get('match_key') == 'name' and not versions %}
         {{ match_name('`' ~ column.name ~ '`') }} as `__{{ column.name }}_name_match`,
         {%- endfor %}
         *
@@ -112,7 +113,7 @@ matched as (
 keyed as (
 
     select
-        {%- for column in node.columns.values() if (column.meta or {}).get('match_key') %}
+        {%- for column in node.columns.values() if (column.meta or {}).get('match_key') and not versions %}
         {%- set key_name = column.name ~ '_match_key' %}
         {%- do output.append(key_name) %}
         {%- if column.meta['match_key'] == 'name' %}

@@ -260,10 +260,11 @@ def plan_bronze_changes(
             continue
         version = bronze_versions[table.name]
         uri = LakeTable(settings.table_path("bronze", table.name)).uri
-        expected = [(f.name, f.type) for f in staging_arrow_schema(std, table)]
         base = staging_name(table.library, table.name)
         since: dict[int, list[ChangeFile]] = {}  # the two models of a table usually cover the same version
         for model in (base, base + VERSIONS_SUFFIX) if table.history else (base,):
+            schema = staging_arrow_schema(std, table, versions=model.endswith(VERSIONS_SUFFIX))
+            expected = [(f.name, f.type) for f in schema]
             covered = covered_bronze_version(settings, model)
             if covered is None:
                 rebuilt[model] = "no bronze version recorded (first build)"

@@ -133,17 +133,18 @@ def render_staging_sql(table: TableSpec, *, versions: bool = False) -> str:
     return SQL_HEADER + f"{{{{ stage_bronze({arguments}) }}}}\n"
 
 
-def staging_fields(std: Standard, table: TableSpec) -> list[FieldSpec]:
+def staging_fields(std: Standard, table: TableSpec, *, versions: bool = False) -> list[FieldSpec]:
     """The columns of a staging model, in order: the table's fields, its tokens, the kept lineage columns (bronze's
-    columns and types) and the match keys of the fields that name a party (what ``stage_bronze`` selects)."""
+    columns and types) and — in the latest-version model, which entity resolution reads; not in ``_versions``,
+    the input of the histories — the match keys of the fields that name a party (what ``stage_bronze`` selects)."""
     kept = {f.name for f in std.token_fields(table)} | set(STAGING_LINEAGE)
     bronze = [spec for spec in std.bronze_fields(table.name) if spec.name in kept or spec in table.fields]
-    return [*bronze, *std.match_key_fields(table)]
+    return bronze if versions else [*bronze, *std.match_key_fields(table)]
 
 
-def staging_arrow_schema(std: Standard, table: TableSpec) -> pa.Schema:
+def staging_arrow_schema(std: Standard, table: TableSpec, *, versions: bool = False) -> pa.Schema:
     """A staging model's columns with bronze's types (a match key is a nullable string)."""
-    return arrow_schema_of(staging_fields(std, table))
+    return arrow_schema_of(staging_fields(std, table, versions=versions))
 
 
 def version_order(table: TableSpec, *, versions: bool = False) -> list[str]:
@@ -156,7 +157,7 @@ def version_order(table: TableSpec, *, versions: bool = False) -> list[str]:
 def _staging_model(std: Standard, table: TableSpec, *, versions: bool = False) -> dict[str, Any]:
     columns = [
         {"name": spec.name, "description": column_comment(spec), "meta": {"label_zh": spec.label_zh}}
-        for spec in staging_fields(std, table)
+        for spec in staging_fields(std, table, versions=versions)
     ]
     if versions:
         assert table.order_by is not None  # TableSpec requires it with history
