@@ -61,12 +61,15 @@
 
 {#-
   The matching form of a standardised field that names a party (its `match_key` in schemas/): a valid USCC (else
-  null) or an address without spaces. The staging models add it as `<field>_match_key`; a name's key is
-  `party_name_key` of its `match_name`, which stage_bronze computes once in a CTE of its own.
+  null), a name's key, or an address without spaces. The staging models add it as `<field>_match_key`. A name's
+  key reads its match_name twice, so stage_bronze matches the name once in a CTE of its own and calls
+  party_name_key on that; the `name` branch here is the same expression inline.
 -#}
 {% macro match_key_of(kind, expression) -%}
   {%- if kind == 'uscc' -%}
     case when {{ is_valid_uscc(expression) }} then {{ expression }} end
+  {%- elif kind == 'name' -%}
+    {{ party_name_key(match_name(expression)) }}
   {%- elif kind == 'address' -%}
     {{ match_name(expression) }}
   {%- else -%}
