@@ -13,7 +13,9 @@ staging models standardise only the bronze rows delivered since (the bronze chan
 their current rows, the incremental marts (fct_complaint_events, the SCD2 histories) merge only what is new,
 the rest are rebuilt unless their SQL and inputs are those of their last build (then they are kept as they
 are). ``--rerun-last`` builds the last day once more (a retry: nothing new); ``--full-refresh-last`` adds a
-``--full-refresh`` build after the last day: the full cost of the same data. Per build it prints wall time,
+``--full-refresh`` build after the last day: the full cost of the same data. ``--rewrite-floor`` then reads
+back every data file the build wrote (silver and gold) and writes it again through the connector: the cost of
+writing that output with no computation, the floor of any build that has to write it. Per build it prints wall time,
 models/tests, how many staging models were built incrementally / left unchanged / rebuilt, how many other
 models were kept, and the slowest nodes (from dbt's run_results.json); the ingestion time is printed apart.
 Peak RSS of the driver and the Spark JVM is sampled.
@@ -37,6 +39,7 @@ from peak_memory import PeakMemory  # benchmarks/peak_memory.py (this script's f
 
 from jianguan.ingest.run import ingest_date
 from jianguan.lake import LakeTable
+from jianguan.lake.tables import FileEntry
 from jianguan.marts.dbt_run import NIGHTLY_EXCLUDED_RESOURCES, run_dbt
 from jianguan.settings import Settings
 from jianguan.sim.config import SCALES, SimConfig
@@ -57,8 +60,48 @@ def slowest(target_dir: str, count: int = 8) -> list[tuple[str, float]]:
     return sorted(timed, key=lambda item: -item[1])[:count]
 
 
-def build(settings: Settings, spark: Any, day: date, kind: str, *, full_refresh: bool = False) -> None:
-    """One ``dbt build`` as ``transform__marts`` runs it, and its figures."""
+def model_files(settings: Settings) -> dict[str, list[FileEntry]]:
+    """The data files of every silver and gold table: what a build writes."""
+    root = settings.resolved_lakehouse_root
+    layers = [root / layer for layer in ("silver", "gold") if (root / layer).is_dir()]
+    return {
+        path.name: LakeTable(path).files()
+        for layer in layers
+        for path in sorted(layer.iterdir())
+        if (path / "_delta_log").is_dir()
+    }
+
+
+def rewrite_floor(spark: Any, before: dict[str, list[FileEntry]], settings: Settings, scratch: Path) -> float:
+    """Read back the files the build wrote and write them again through the connector; print the figures.
+
+    Copy-on-write has no cheaper way to produce them (no deletion vectors: a file holding one changed row is
+    rewritten whole), so this is the floor of the build's writes, without its SQL, data tests or dbt.
+    """
+    began = time.perf_counter()
+    per_table: list[tuple[float, str]] = []
+    rows = size = 0
+    for name, files in model_files(settings).items():
+        kept = {entry.path for entry in before.get(name, [])}
+        written = [entry for entry in files if entry.path not in kept]
+        if not written:
+            continue
+        started = time.perf_counter()
+        frame = spark.read.parquet(*(entry.path for entry in written))
+        frame.write.format("delta").mode("overwrite").save(str(scratch / name))
+        shutil.rmtree(scratch / name)
+        per_table.append((time.perf_counter() - started, name))
+        rows += sum(entry.num_records or 0 for entry in written)
+        size += sum(entry.size for entry in written)
+    seconds = time.perf_counter() - began
+    slowest_copies = ", ".join(f"{name} {s:.1f}s" for s, name in sorted(per_table, reverse=True)[:6])
+    print(f"  rewrite floor: the build wrote {rows:,} rows ({size / 2**20:,.0f} MiB) in {len(per_table)} tables; "
+          f"reading them back and writing them again took {seconds:.0f} s (slowest: {slowest_copies})")  # fmt: skip
+    return seconds
+
+
+def build(settings: Settings, spark: Any, day: date, kind: str, *, full_refresh: bool = False) -> float:
+    """One ``dbt build`` as ``transform__marts`` runs it, and its figures; returns its wall time."""
     with PeakMemory() as memory:
         summary = run_dbt(
             ["build"],
@@ -83,6 +126,7 @@ def build(settings: Settings, spark: Any, day: date, kind: str, *, full_refresh:
     gold = {n: summary.rows[n] for n in ("dim_entities", "fct_complaints", "rpt_supervision_chain")
             if n in summary.rows}  # fmt: skip
     print("  rows: " + ", ".join(f"{name} {rows:,}" for name, rows in gold.items()))
+    return summary.seconds
 
 
 def main() -> int:
@@ -103,6 +147,8 @@ def main() -> int:
     parser.add_argument("--full-refresh-last", action="store_true", help="then rebuild everything in full")
     parser.add_argument("--rerun-last", action="store_true",
                         help="then build the last day again (a retry: nothing new)")  # fmt: skip
+    parser.add_argument("--rewrite-floor", action="store_true",
+                        help="after each build, write again what it wrote (the floor of its writes)")  # fmt: skip
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_dbt_"))
@@ -121,6 +167,14 @@ def main() -> int:
                                 spark_driver_memory=args.driver_memory)  # fmt: skip
             dates = args.dates or []
         spark = spark_session(settings, app_name="bench-dbt")
+
+        def measured(day: date, kind: str, *, full_refresh: bool = False) -> None:
+            before = model_files(settings) if args.rewrite_floor else {}
+            seconds = build(settings, spark, day, kind, full_refresh=full_refresh)
+            if args.rewrite_floor:
+                floor = rewrite_floor(spark, before, settings, workdir / "rewrite_floor")
+                print(f"  the floor is {floor / seconds:.0%} of this build")
+
         for number, day in enumerate(dates, start=1):
             began = time.perf_counter()
             if day in args.ingested:
@@ -131,11 +185,11 @@ def main() -> int:
                       f"{ingested.get('files', 0)} files in {time.perf_counter() - began:.0f} s; "
                       f"bronze now {bronze_rows(settings):,} rows")  # fmt: skip
             first = not (settings.resolved_lakehouse_root / "gold").is_dir()
-            build(settings, spark, day, "first (full) build" if first else "nightly build")
+            measured(day, "first (full) build" if first else "nightly build")
         if args.rerun_last and dates:
-            build(settings, spark, dates[-1], "rerun of the same day")
+            measured(dates[-1], "rerun of the same day")
         if args.full_refresh_last and dates:
-            build(settings, spark, dates[-1], "full refresh of the same data", full_refresh=True)
+            measured(dates[-1], "full refresh of the same data", full_refresh=True)
         spark.stop()
     finally:
         if args.keep:

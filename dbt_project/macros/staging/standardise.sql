@@ -61,15 +61,15 @@
 
 {#-
   The matching form of a standardised field that names a party (its `match_key` in schemas/): a valid USCC (else
-  null), a name's key, or an address without spaces. The staging models add it as `<field>_match_key`. A name's
-  key reads its match_name twice, so stage_bronze matches the name once in a CTE of its own and calls
-  party_name_key on that; the `name` branch here is the same expression inline.
+  null) or an address without spaces. The staging models add it as `<field>_match_key`. A name's key is
+  `party_name_key` of its `match_name`, which reads the matched name twice: stage_bronze matches the name once in
+  its `matched` CTE and keys that column, so this macro has no `name` kind.
 -#}
 {% macro match_key_of(kind, expression) -%}
   {%- if kind == 'uscc' -%}
     case when {{ is_valid_uscc(expression) }} then {{ expression }} end
   {%- elif kind == 'name' -%}
-    {{ party_name_key(match_name(expression)) }}
+    {{ exceptions.raise_compiler_error("match_key_of: a name's key is party_name_key of its match_name, computed in stage_bronze's `matched` CTE") }}
   {%- elif kind == 'address' -%}
     {{ match_name(expression) }}
   {%- else -%}
