@@ -352,6 +352,16 @@ def test_count_reads_footers_when_statistics_are_missing(table: LakeTable) -> No
     assert LakeTable(table.uri).count() == 3
 
 
+def test_count_of_a_loaded_snapshot_reads_that_snapshot(table: LakeTable) -> None:
+    table.append(rows([1, 2, 3], "b1"))
+    snapshot = table.load()
+    table.append(rows([4], "b2"))
+    assert table.count(table=snapshot) == 3
+    assert table.count() == 4 and table.count(1) == 3
+    with pytest.raises(ValueError, match="not both"):
+        table.count(2, table=snapshot)
+
+
 def test_read_with_arrow_filter_and_columns(table: LakeTable) -> None:
     table.append(rows([1, 2, 3], "b1"))
     table.append(rows([4], "b2"))

@@ -307,9 +307,14 @@ class LakeTable:
         """The data files of a snapshot with their partition values and row counts (from the log)."""
         return snapshot_files(self.load(version))
 
-    def count(self, version: int | dt.datetime | None = None) -> int:
-        """Row count from the log's statistics; files without statistics have their footers read."""
-        table = self.load(version)
+    def count(self, version: int | dt.datetime | None = None, *, table: DeltaTable | None = None) -> int:
+        """Row count from the log's statistics; files without statistics have their footers read.
+
+        ``table``: a snapshot already loaded (instead of ``version``), so the log is not read again.
+        """
+        if table is not None and version is not None:
+            raise ValueError("count: pass a version or a loaded snapshot, not both")
+        table = table if table is not None else self.load(version)
         filesystem, _ = filesystem_for(self.uri)
         total = 0
         for entry in snapshot_files(table):

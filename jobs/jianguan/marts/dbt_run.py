@@ -405,9 +405,10 @@ def _summarise(
             layer = node.config.get("layer", "silver")
             table = LakeTable(settings.table_path(layer, node.alias or node.name))
             if table.exists():  # views (lake_view) have no table
+                snapshot = table.load()  # one read of the log for the rows and the version
                 summary.paths[node.name] = table.uri
-                summary.rows[node.name] = table.count()
-                if versions_before and versions_before.get(node.alias or node.name) == table.version():
+                summary.rows[node.name] = table.count(table=snapshot)
+                if versions_before and versions_before.get(node.alias or node.name) == snapshot.version():
                     kept.append(node.name)
     summary.kept = tuple(sorted(kept))
     return summary
