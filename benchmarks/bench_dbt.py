@@ -38,8 +38,7 @@ from typing import Any
 from peak_memory import PeakMemory  # benchmarks/peak_memory.py (this script's folder)
 
 from jianguan.ingest.run import ingest_date
-from jianguan.lake import LakeTable
-from jianguan.lake.tables import FileEntry
+from jianguan.lake import FileEntry, LakeTable, list_tables
 from jianguan.marts.dbt_run import NIGHTLY_EXCLUDED_RESOURCES, run_dbt
 from jianguan.settings import Settings
 from jianguan.sim.config import SCALES, SimConfig
@@ -62,14 +61,8 @@ def slowest(target_dir: str, count: int = 8) -> list[tuple[str, float]]:
 
 def model_files(settings: Settings) -> dict[str, list[FileEntry]]:
     """The data files of every silver and gold table: what a build writes."""
-    root = settings.resolved_lakehouse_root
-    layers = [root / layer for layer in ("silver", "gold") if (root / layer).is_dir()]
-    return {
-        path.name: LakeTable(path).files()
-        for layer in layers
-        for path in sorted(layer.iterdir())
-        if (path / "_delta_log").is_dir()
-    }
+    tables = list_tables(settings.resolved_lakehouse_root, layers=("silver", "gold"))
+    return {info.name: LakeTable(info.path).files() for info in tables}
 
 
 def rewrite_floor(spark: Any, before: dict[str, list[FileEntry]], settings: Settings, scratch: Path) -> float:

@@ -64,7 +64,7 @@ def list_tables(root: Path, *, layers: Sequence[str] | None = None, strict: bool
                     name=table_dir.name,
                     path=str(table_dir),
                     version=snapshot.version(),
-                    rows=table.count(snapshot.version()),
+                    rows=table.count(table=snapshot),
                     partition_columns=tuple(snapshot.metadata().partition_columns),
                 )
             except StorageError:

@@ -149,7 +149,7 @@ def describe_table(settings: Settings, ref: tuple[str, str], version: int | None
         "name": metadata.name,
         "description": metadata.description,
         "version": snapshot.version(),
-        "rows": table.count(snapshot.version()),
+        "rows": table.count(table=snapshot),
         "files": len(files),
         "bytes": sum(f.size for f in files),
         "partition_columns": list(metadata.partition_columns),
